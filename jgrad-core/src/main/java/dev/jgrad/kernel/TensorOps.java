@@ -1,0 +1,117 @@
+package dev.jgrad.kernel;
+
+import dev.jgrad.tensor.DoubleTensor;
+import dev.jgrad.tensor.FloatTensor;
+import dev.jgrad.tensor.Tensor;
+
+/**
+ * The kernels on tensors, in the three shapes of a dense layer (DESIGN.md, batch form). Each
+ * checks shapes and dtypes and names both shapes when they disagree, then calls the chosen
+ * {@link Kernels} with strides that express the transposition.
+ */
+public final class TensorOps {
+    private TensorOps() {
+    }
+
+    private static final Kernels K = Kernels.get();
+
+    /** Z (+)= X·Wᵀ: X is B×in, W is out×in, Z is B×out (the forward pass). */
+    public static void matmulNT(Parallel par, Tensor x, Tensor w, Tensor z, boolean accumulate) {
+        int b = x.rows(), in = x.cols(), out = w.rows();
+        if (w.cols() != in || z.rows() != b || z.cols() != out) {
+            throw new IllegalArgumentException("X·Wᵀ: X " + x.shape() + ", W " + w.shape() + ", Z " + z.shape()
+                    + " (need X [B, in], W [out, in], Z [B, out])");
+        }
+        gemm(par, b, out, in, x, in, 1, w, 1, in, z, accumulate);
+    }
+
+    /** dW (+)= Δᵀ·X: Δ is B×out, X is B×in, dW is out×in (the weight gradient, same shape as W). */
+    public static void matmulTN(Parallel par, Tensor delta, Tensor x, Tensor dw, boolean accumulate) {
+        int b = delta.rows(), out = delta.cols(), in = x.cols();
+        if (x.rows() != b || dw.rows() != out || dw.cols() != in) {
+            throw new IllegalArgumentException("Δᵀ·X: Δ " + delta.shape() + ", X " + x.shape() + ", dW " + dw.shape()
+                    + " (need Δ [B, out], X [B, in], dW [out, in])");
+        }
+        gemm(par, out, in, b, delta, 1, out, x, in, 1, dw, accumulate);
+    }
+
+    /** dX (+)= Δ·W: Δ is B×out, W is out×in, dX is B×in (the gradient handed to the layer below). */
+    public static void matmulNN(Parallel par, Tensor delta, Tensor w, Tensor dx, boolean accumulate) {
+        int b = delta.rows(), out = delta.cols(), in = w.cols();
+        if (w.rows() != out || dx.rows() != b || dx.cols() != in) {
+            throw new IllegalArgumentException("Δ·W: Δ " + delta.shape() + ", W " + w.shape() + ", dX " + dx.shape()
+                    + " (need Δ [B, out], W [out, in], dX [B, in])");
+        }
+        gemm(par, b, in, out, delta, out, 1, w, in, 1, dx, accumulate);
+    }
+
+    private static void gemm(Parallel par, int m, int n, int k, Tensor a, int aRs, int aCs,
+                             Tensor b, int bRs, int bCs, Tensor c, boolean accumulate) {
+        switch (c) {
+            case FloatTensor fc -> {
+                FloatTensor fa = asFloat(a, c), fb = asFloat(b, c);
+                K.gemm(par, m, n, k, fa.data(), fa.offset(), aRs, aCs, fb.data(), fb.offset(), bRs, bCs,
+                        fc.data(), fc.offset(), n, accumulate);
+            }
+            case DoubleTensor dc -> {
+                DoubleTensor da = asDouble(a, c), db = asDouble(b, c);
+                K.gemm(par, m, n, k, da.data(), da.offset(), aRs, aCs, db.data(), db.offset(), bRs, bCs,
+                        dc.data(), dc.offset(), n, accumulate);
+            }
+        }
+    }
+
+    /** Z[i, :] += b for every row i. */
+    public static void addRowVector(Tensor z, Tensor bias) {
+        if (bias.size() != z.cols()) {
+            throw new IllegalArgumentException("bias " + bias.shape() + " does not match rows of " + z.shape());
+        }
+        switch (z) {
+            case FloatTensor fz -> {
+                FloatTensor fb = asFloat(bias, z);
+                K.addRowVector(fz.data(), fz.offset(), z.rows(), z.cols(), fb.data(), fb.offset());
+            }
+            case DoubleTensor dz -> {
+                DoubleTensor db = asDouble(bias, z);
+                K.addRowVector(dz.data(), dz.offset(), z.rows(), z.cols(), db.data(), db.offset());
+            }
+        }
+    }
+
+    /** out += column sums of A (db = Σ over the batch of Δ). */
+    public static void addColumnSums(Tensor a, Tensor out) {
+        if (out.size() != a.cols()) {
+            throw new IllegalArgumentException("column sums of " + a.shape() + " do not fit " + out.shape());
+        }
+        switch (a) {
+            case FloatTensor fa -> {
+                FloatTensor fo = asFloat(out, a);
+                K.addColumnSums(fa.data(), fa.offset(), a.rows(), a.cols(), fo.data(), fo.offset());
+            }
+            case DoubleTensor da -> {
+                DoubleTensor dout = asDouble(out, a);
+                K.addColumnSums(da.data(), da.offset(), a.rows(), a.cols(), dout.data(), dout.offset());
+            }
+        }
+    }
+
+    /** Flat index of the first NaN or infinity in t, or -1. */
+    public static int firstNonFinite(Tensor t) {
+        return switch (t) {
+            case FloatTensor f -> K.firstNonFinite(f.data(), f.offset(), f.size());
+            case DoubleTensor d -> K.firstNonFinite(d.data(), d.offset(), d.size());
+        };
+    }
+
+    static FloatTensor asFloat(Tensor t, Tensor like) {
+        if (t instanceof FloatTensor f) return f;
+        throw new IllegalArgumentException("dtype mismatch: " + t.dtype() + " " + t.shape() + " with "
+                + like.dtype() + " " + like.shape());
+    }
+
+    static DoubleTensor asDouble(Tensor t, Tensor like) {
+        if (t instanceof DoubleTensor d) return d;
+        throw new IllegalArgumentException("dtype mismatch: " + t.dtype() + " " + t.shape() + " with "
+                + like.dtype() + " " + like.shape());
+    }
+}

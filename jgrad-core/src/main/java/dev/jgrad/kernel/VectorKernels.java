@@ -1,0 +1,350 @@
+package dev.jgrad.kernel;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Kernels on the Vector API (jdk.incubator.vector), loaded by name from {@link Kernels} only
+ * when the module is readable.
+ *
+ * <p>float32 GEMM follows the Goto/BLIS structure: B is packed into panels NR columns wide and
+ * A into panels MR rows tall, both in k-major order, for blocks of KC steps of k (sized to keep a
+ * B panel in L1 and an A block in L2); a 6 × 2L register-blocked micro-kernel (L = lanes, so 6×16
+ * on AVX2) keeps 12 accumulators and broadcasts one A value against two B vectors per FMA pair.
+ * Edges are handled by zero-padded panels, so every element of C is summed in the same order
+ * whatever tile it falls in: over k-blocks in order, each block's partial sum added to C.
+ * Threads take disjoint ranges of whole panels, so results do not depend on the thread count.
+ *
+ * <p>float64 is the dtype of exact checks, not of training: its GEMM stays the reference loop.
+ */
+final class VectorKernels implements Kernels {
+    static final VectorSpecies<Float> FS = floatSpecies();
+    static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED.vectorBitSize() == FS.vectorBitSize()
+            ? DoubleVector.SPECIES_PREFERRED
+            : VectorSpecies.of(double.class, VectorShape.forBitSize(FS.vectorBitSize()));
+    static final int L = FS.length();
+    static final int MR = 6;
+    static final int NR = 2 * L;
+    static final int KC = 256;
+    static final int MC = 120;
+    static final int NC = 1024;
+    /** Below this many multiply-adds one thread is faster than a dispatch. */
+    private static final long PARALLEL_WORK = 1L << 17;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final ThreadLocal<FloatGemm> CALLS = ThreadLocal.withInitial(FloatGemm::new);
+
+    /** -Djgrad.vector.bits=128|256|512 forces a vector width; tests use it to cover other machines. */
+    private static VectorSpecies<Float> floatSpecies() {
+        String bits = System.getProperty("jgrad.vector.bits");
+        if (bits == null || bits.isBlank()) return FloatVector.SPECIES_PREFERRED;
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(bits.trim())));
+    }
+
+    public VectorKernels() {
+        if (FS.vectorBitSize() < 128) {
+            throw new UnsupportedOperationException("vectors of " + FS.vectorBitSize() + " bits are too narrow");
+        }
+    }
+
+    @Override
+    public String description() {
+        return "Vector API kernels (" + FS.vectorBitSize() + "-bit float vectors, " + MR + "x" + NR + " GEMM micro-kernel)";
+    }
+
+    /** Per-thread packing buffers, sized once. */
+    private static final class Scratch {
+        final float[] ap = new float[MC * KC];
+        final float[] bp = new float[KC * NC];
+        final float[] tile = new float[MR * NR];
+    }
+
+    /** The arguments of one float GEMM call, reused per calling thread so dispatch allocates nothing. */
+    private static final class FloatGemm implements Parallel.Task {
+        int m, n, k, aOff, aRs, aCs, bOff, bRs, bCs, cOff, ldc, parts;
+        float[] a, b, c;
+        boolean accumulate, splitN;
+
+        @Override
+        public void run(int t) {
+            if (splitN) {
+                int panels = (n + NR - 1) / NR;
+                int n0 = Math.min(n, panels * t / parts * NR), n1 = Math.min(n, panels * (t + 1) / parts * NR);
+                if (n0 < n1) block(SCRATCH.get(), this, 0, m, n0, n1);
+            } else {
+                int panels = (m + MR - 1) / MR;
+                int m0 = Math.min(m, panels * t / parts * MR), m1 = Math.min(m, panels * (t + 1) / parts * MR);
+                if (m0 < m1) block(SCRATCH.get(), this, m0, m1, 0, n);
+            }
+        }
+
+        void release() {
+            a = b = c = null;
+        }
+    }
+
+    @Override
+    public void gemm(Parallel par, int m, int n, int k,
+                     float[] a, int aOff, int aRs, int aCs,
+                     float[] b, int bOff, int bRs, int bCs,
+                     float[] c, int cOff, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            return;
+        }
+        FloatGemm g = CALLS.get();
+        g.m = m; g.n = n; g.k = k;
+        g.a = a; g.aOff = aOff; g.aRs = aRs; g.aCs = aCs;
+        g.b = b; g.bOff = bOff; g.bRs = bRs; g.bCs = bCs;
+        g.c = c; g.cOff = cOff; g.ldc = ldc; g.accumulate = accumulate;
+        int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
+        int threads = (long) m * n * k < PARALLEL_WORK ? 1 : par.threads();
+        // Split the dimension with more panels: each part packs only its own share of that operand.
+        g.splitN = nPanels >= mPanels;
+        g.parts = Math.max(1, Math.min(threads, g.splitN ? nPanels : mPanels));
+        try {
+            par.run(g.parts, g);
+        } finally {
+            g.release();
+        }
+    }
+
+    private static void block(Scratch s, FloatGemm g, int m0, int m1, int n0, int n1) {
+        int k = g.k;
+        int kBlocks = (k + KC - 1) / KC;
+        int kcStd = (k + kBlocks - 1) / kBlocks;
+        int rows = m1 - m0;
+        int mBlocks = (rows + MC - 1) / MC;
+        int mcStd = Math.min(MC, ((rows + mBlocks - 1) / mBlocks + MR - 1) / MR * MR);
+        for (int jc = n0; jc < n1; jc += NC) {
+            int nc = Math.min(NC, n1 - jc);
+            for (int pc = 0; pc < k; pc += kcStd) {
+                int kc = Math.min(kcStd, k - pc);
+                packB(g.b, g.bOff + pc * g.bRs + jc * g.bCs, g.bRs, g.bCs, kc, nc, s.bp);
+                boolean overwrite = pc == 0 && !g.accumulate;
+                for (int ic = m0; ic < m1; ic += mcStd) {
+                    int mc = Math.min(mcStd, m1 - ic);
+                    packA(g.a, g.aOff + ic * g.aRs + pc * g.aCs, g.aRs, g.aCs, mc, kc, s.ap);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            micro(kc, s.ap, ir * kc, s.bp, jr * kc, g.c, g.cOff + (ic + ir) * g.ldc + jc + jr, g.ldc,
+                                    mr, nr, overwrite, s.tile);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs kc × nc of B into panels of NR columns: panel at column jr starts at jr*kc, row p at +p*NR. */
+    private static void packB(float[] b, int base, int bRs, int bCs, int kc, int nc, float[] bp) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int dst = jr * kc;
+            if (bCs == 1 && nr == NR) {
+                for (int p = 0, src = base + jr, d = dst; p < kc; p++, src += bRs, d += NR) {
+                    FloatVector.fromArray(FS, b, src).intoArray(bp, d);
+                    FloatVector.fromArray(FS, b, src + L).intoArray(bp, d + L);
+                }
+            } else if (bRs == 1) {
+                // B is a transposed row-major matrix (the X·Wᵀ case): each column is contiguous.
+                for (int jj = 0; jj < NR; jj++) {
+                    if (jj < nr) {
+                        int src = base + (jr + jj) * bCs;
+                        for (int p = 0; p < kc; p++) bp[dst + p * NR + jj] = b[src + p];
+                    } else {
+                        for (int p = 0; p < kc; p++) bp[dst + p * NR + jj] = 0f;
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = base + p * bRs + jr * bCs;
+                    for (int jj = 0; jj < NR; jj++) bp[dst + p * NR + jj] = jj < nr ? b[src + jj * bCs] : 0f;
+                }
+            }
+        }
+    }
+
+    /** Packs mc × kc of A into panels of MR rows: panel at row ir starts at ir*kc, step p at +p*MR. */
+    private static void packA(float[] a, int base, int aRs, int aCs, int mc, int kc, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int dst = ir * kc;
+            if (aCs == 1) {
+                for (int ii = 0; ii < MR; ii++) {
+                    if (ii < mr) {
+                        int src = base + (ir + ii) * aRs;
+                        for (int p = 0; p < kc; p++) ap[dst + p * MR + ii] = a[src + p];
+                    } else {
+                        for (int p = 0; p < kc; p++) ap[dst + p * MR + ii] = 0f;
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = base + p * aCs + ir * aRs;
+                    for (int ii = 0; ii < MR; ii++) ap[dst + p * MR + ii] = ii < mr ? a[src + ii * aRs] : 0f;
+                }
+            }
+        }
+    }
+
+    private static void micro(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
+                              int mr, int nr, boolean overwrite, float[] tile) {
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS);
+        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS);
+        FloatVector c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS);
+        FloatVector c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS);
+        FloatVector c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
+            FloatVector a0 = FloatVector.broadcast(FS, ap[ai]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(FS, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(FS, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(FS, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            FloatVector a4 = FloatVector.broadcast(FS, ap[ai + 4]);
+            c40 = b0.fma(a4, c40);
+            c41 = b1.fma(a4, c41);
+            FloatVector a5 = FloatVector.broadcast(FS, ap[ai + 5]);
+            c50 = b0.fma(a5, c50);
+            c51 = b1.fma(a5, c51);
+        }
+        if (mr == MR && nr == NR) {
+            store(c00, c01, c, ci, overwrite);
+            store(c10, c11, c, ci + ldc, overwrite);
+            store(c20, c21, c, ci + 2 * ldc, overwrite);
+            store(c30, c31, c, ci + 3 * ldc, overwrite);
+            store(c40, c41, c, ci + 4 * ldc, overwrite);
+            store(c50, c51, c, ci + 5 * ldc, overwrite);
+            return;
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        for (int r = 0; r < mr; r++) {
+            int row = ci + r * ldc;
+            for (int j = 0; j < nr; j++) {
+                float v = tile[r * NR + j];
+                c[row + j] = overwrite ? v : c[row + j] + v;
+            }
+        }
+    }
+
+    private static void store(FloatVector lo, FloatVector hi, float[] c, int ci, boolean overwrite) {
+        if (!overwrite) {
+            lo = FloatVector.fromArray(FS, c, ci).add(lo);
+            hi = FloatVector.fromArray(FS, c, ci + L).add(hi);
+        }
+        lo.intoArray(c, ci);
+        hi.intoArray(c, ci + L);
+    }
+
+    @Override
+    public void gemm(Parallel par, int m, int n, int k,
+                     double[] a, int aOff, int aRs, int aCs,
+                     double[] b, int bOff, int bRs, int bCs,
+                     double[] c, int cOff, int ldc, boolean accumulate) {
+        ScalarKernels.INSTANCE.gemm(par, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    public void addRowVector(float[] c, int cOff, int m, int n, float[] v, int vOff) {
+        int bound = FS.loopBound(n);
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * n;
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector.fromArray(FS, c, ci + j).add(FloatVector.fromArray(FS, v, vOff + j)).intoArray(c, ci + j);
+            }
+            for (; j < n; j++) c[ci + j] += v[vOff + j];
+        }
+    }
+
+    @Override
+    public void addRowVector(double[] c, int cOff, int m, int n, double[] v, int vOff) {
+        int bound = DS.loopBound(n), l = DS.length();
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * n;
+            int j = 0;
+            for (; j < bound; j += l) {
+                DoubleVector.fromArray(DS, c, ci + j).add(DoubleVector.fromArray(DS, v, vOff + j)).intoArray(c, ci + j);
+            }
+            for (; j < n; j++) c[ci + j] += v[vOff + j];
+        }
+    }
+
+    @Override
+    public void addColumnSums(float[] a, int aOff, int m, int n, float[] out, int outOff) {
+        int bound = FS.loopBound(n);
+        for (int i = 0; i < m; i++) {
+            int ai = aOff + i * n;
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector.fromArray(FS, out, outOff + j).add(FloatVector.fromArray(FS, a, ai + j)).intoArray(out, outOff + j);
+            }
+            for (; j < n; j++) out[outOff + j] += a[ai + j];
+        }
+    }
+
+    @Override
+    public void addColumnSums(double[] a, int aOff, int m, int n, double[] out, int outOff) {
+        int bound = DS.loopBound(n), l = DS.length();
+        for (int i = 0; i < m; i++) {
+            int ai = aOff + i * n;
+            int j = 0;
+            for (; j < bound; j += l) {
+                DoubleVector.fromArray(DS, out, outOff + j).add(DoubleVector.fromArray(DS, a, ai + j)).intoArray(out, outOff + j);
+            }
+            for (; j < n; j++) out[outOff + j] += a[ai + j];
+        }
+    }
+
+    @Override
+    public int firstNonFinite(float[] a, int off, int len) {
+        int bound = FS.loopBound(len);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(FS, a, off + i);
+            // x - x is NaN exactly when x is NaN or infinite.
+            if (v.sub(v).test(VectorOperators.IS_NAN).anyTrue()) break;
+        }
+        for (; i < len; i++) if (!Float.isFinite(a[off + i])) return i;
+        return -1;
+    }
+
+    @Override
+    public int firstNonFinite(double[] a, int off, int len) {
+        int bound = DS.loopBound(len), l = DS.length();
+        int i = 0;
+        for (; i < bound; i += l) {
+            DoubleVector v = DoubleVector.fromArray(DS, a, off + i);
+            if (v.sub(v).test(VectorOperators.IS_NAN).anyTrue()) break;
+        }
+        for (; i < len; i++) if (!Double.isFinite(a[off + i])) return i;
+        return -1;
+    }
+}

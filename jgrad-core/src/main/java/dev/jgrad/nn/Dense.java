@@ -1,0 +1,180 @@
+package dev.jgrad.nn;
+
+import dev.jgrad.kernel.Parallel;
+import dev.jgrad.kernel.TensorOps;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Shape;
+import dev.jgrad.tensor.Tensor;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A fully connected layer with its activation: z = W x + b, y = f(z), W out × in.
+ * In batch form (rows are samples): Z = X Wᵀ + 1 bᵀ, Y = f(Z); given G = dL/dY,
+ * Δ = G ⊙ f'(Z), dW += Δᵀ X (the shape of W, not a Jacobian), db += column sums of Δ,
+ * dX = Δ W.
+ */
+public final class Dense implements Layer {
+    private final int in;
+    private final int out;
+    private final Activation activation;
+    private final Init init;
+
+    private Tensor w, b, dw, db;
+    private Parallel parallel;
+
+    private Tensor x;
+    private int rows = -1;
+    private Tensor zBuf, yBuf, deltaBuf, dxBuf;
+    private Tensor z, y, delta, dx;
+
+    public Dense(int in, int out, Activation activation) {
+        this(in, out, activation, Init.defaultFor(activation));
+    }
+
+    public Dense(int in, int out, Activation activation, Init init) {
+        if (in <= 0 || out <= 0) throw new IllegalArgumentException("Dense sizes must be positive: " + in + " → " + out);
+        this.in = in;
+        this.out = out;
+        this.activation = activation;
+        this.init = init;
+    }
+
+    @Override
+    public int inputSize() {
+        return in;
+    }
+
+    @Override
+    public int outputSize() {
+        return out;
+    }
+
+    public Activation activation() {
+        return activation;
+    }
+
+    public Init init() {
+        return init;
+    }
+
+    @Override
+    public int parameterCount() {
+        return out * in + out;
+    }
+
+    @Override
+    public void bind(Tensor params, Tensor grads, Parallel parallel) {
+        w = params.view(0, Shape.of(out, in));
+        b = params.view(out * in, Shape.of(out));
+        dw = grads.view(0, Shape.of(out, in));
+        db = grads.view(out * in, Shape.of(out));
+        this.parallel = parallel;
+        rows = -1;
+        zBuf = yBuf = deltaBuf = dxBuf = null;
+    }
+
+    @Override
+    public void initialize(Random rng) {
+        init.fill(w, in, out, rng);
+        b.zero();
+    }
+
+    public Tensor weight() {
+        return w;
+    }
+
+    public Tensor bias() {
+        return b;
+    }
+
+    /** Z of the last forward pass. */
+    public Tensor preActivation() {
+        return z;
+    }
+
+    @Override
+    public Tensor forward(Tensor input, boolean training) {
+        if (input.cols() != in) {
+            throw new IllegalArgumentException(describe() + ": input " + input.shape() + " has " + input.cols()
+                    + " columns, expected " + in + " (W is " + w.shape() + ")");
+        }
+        ensureRows(input.rows());
+        x = input;
+        TensorOps.matmulNT(parallel, input, w, z, false);   // Z = X Wᵀ
+        TensorOps.addRowVector(z, b);                       //   + 1 bᵀ
+        activation.forward(z, y);                           // Y = f(Z)
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor gradOutput, boolean needInputGrad) {
+        if (!gradOutput.shape().equals(y.shape())) {
+            throw new IllegalArgumentException(describe() + ": gradient " + gradOutput.shape()
+                    + " does not match output " + y.shape());
+        }
+        activation.backward(z, y, gradOutput, delta);       // Δ = G ⊙ f'(Z)
+        return backwardFromDelta(delta, needInputGrad);
+    }
+
+    /** Backward from Δ = dL/dZ directly, for a loss fused with this layer's activation. */
+    public Tensor backwardFromDelta(Tensor d, boolean needInputGrad) {
+        if (!d.shape().equals(z.shape())) {
+            throw new IllegalArgumentException(describe() + ": delta " + d.shape() + " does not match Z " + z.shape());
+        }
+        TensorOps.matmulTN(parallel, d, x, dw, true);      // dW += Δᵀ X
+        TensorOps.addColumnSums(d, db);                     // db += Σ_rows Δ
+        if (!needInputGrad) return null;
+        ensureDx();
+        TensorOps.matmulNN(parallel, d, w, dx, false);      // dX = Δ W
+        return dx;
+    }
+
+    private void ensureRows(int n) {
+        if (n == rows) return;
+        DType dt = w.dtype();
+        if (zBuf == null || zBuf.rows() < n) {
+            zBuf = Tensor.zeros(dt, n, out);
+            yBuf = Tensor.zeros(dt, n, out);
+            deltaBuf = Tensor.zeros(dt, n, out);
+            dxBuf = null;
+        }
+        z = zBuf.view(0, Shape.of(n, out));
+        y = yBuf.view(0, Shape.of(n, out));
+        delta = deltaBuf.view(0, Shape.of(n, out));
+        dx = null;
+        rows = n;
+    }
+
+    private void ensureDx() {
+        if (dx != null) return;
+        if (dxBuf == null || dxBuf.rows() < zBuf.rows()) dxBuf = Tensor.zeros(w.dtype(), zBuf.rows(), in);
+        dx = dxBuf.view(0, Shape.of(rows, in));
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(new Parameter("weight", w, dw), new Parameter("bias", b, db));
+    }
+
+    @Override
+    public Layer copyConfig() {
+        return new Dense(in, out, activation, init);
+    }
+
+    @Override
+    public String kind() {
+        return "dense";
+    }
+
+    @Override
+    public String describe() {
+        return "Dense(" + in + " → " + out + ", " + activation.spec() + ")";
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.jgrad.nn;
+
+import dev.jgrad.kernel.Parallel;
+import dev.jgrad.tensor.Tensor;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One stage of a {@link Sequential} network: a forward map and, beside it, its backward rule.
+ * A layer owns no parameter storage of its own: {@link #bind} hands it views into the network's
+ * flat parameter and gradient buffers, so optimizers, checkpoints and all-reduce see one buffer.
+ * A layer keeps its output and delta buffers between batches and reallocates only when the
+ * batch grows, so a training step allocates nothing once warm.
+ */
+public interface Layer {
+
+    int inputSize();
+
+    int outputSize();
+
+    /** Number of scalars this layer keeps in the flat parameter buffer. */
+    int parameterCount();
+
+    /** Hands the layer its slices of the flat buffers (length {@link #parameterCount()}) and the pool to run on. */
+    void bind(Tensor params, Tensor grads, Parallel parallel);
+
+    /** Fills the bound parameters with their initial values. */
+    void initialize(Random rng);
+
+    /** Y = layer(X). The layer may keep X (not a copy) for the backward pass. */
+    Tensor forward(Tensor x, boolean training);
+
+    /**
+     * Given G = dL/dY for the last forward, accumulates (+=) the parameter gradients and returns
+     * dL/dX, or null when {@code needInputGrad} is false.
+     */
+    Tensor backward(Tensor gradOutput, boolean needInputGrad);
+
+    /** Parameter views under local names ("weight", "bias", ...). */
+    List<Parameter> parameters();
+
+    /** A new, unbound layer of the same configuration. */
+    Layer copyConfig();
+
+    /** True when forward in training mode is random (dropout): a numeric gradient check is then meaningless. */
+    default boolean isStochastic() {
+        return false;
+    }
+
+    /** The family name under which the model file lists this layer's parameters ("dense" is written "layers"). */
+    String kind();
+
+    /** Human-readable configuration, e.g. {@code Dense(784 → 256, relu)}. */
+    String describe();
+}

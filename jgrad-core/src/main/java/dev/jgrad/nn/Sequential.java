@@ -1,0 +1,335 @@
+package dev.jgrad.nn;
+
+import dev.jgrad.kernel.Parallel;
+import dev.jgrad.kernel.TensorOps;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Shape;
+import dev.jgrad.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A stack of layers over one flat parameter buffer and one flat gradient buffer, each layer
+ * seeing its slice as views. Backward accumulates gradients (+=) until {@link #zeroGrad()}, as in
+ * PyTorch. When the loss fuses with the output activation (softmax cross-entropy after softmax,
+ * BCE-with-logits after sigmoid) the loss reads Z and hands dL/dZ straight to the last layer.
+ *
+ * <p>Parameter names follow the model file: the i-th dense layer's are {@code layers.<i>.weight}
+ * and {@code layers.<i>.bias}; other layers use their kind, e.g. {@code batch_norm.0.weight}.
+ *
+ * <p>A network is not safe for concurrent use: it keeps per-batch buffers. Use {@link #copy()}
+ * per thread to serve predictions concurrently.
+ */
+public final class Sequential implements AutoCloseable {
+    private final int inputSize;
+    private final List<Layer> layers;
+    private final DType dtype;
+    private final Parallel parallel;
+    private final boolean ownsParallel;
+    private final Tensor params;
+    private final Tensor grads;
+    private final List<Parameter> parameters;
+
+    private Tensor output;
+    private Tensor lossGradBuf;
+    private Tensor lossGrad;
+    private Tensor inputGradient;
+
+    private Sequential(int inputSize, List<Layer> layers, DType dtype, Parallel parallel, boolean ownsParallel) {
+        if (layers.isEmpty()) throw new IllegalArgumentException("a network needs at least one layer");
+        int width = inputSize;
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            if (l.inputSize() != width) {
+                throw new IllegalArgumentException("layer " + i + " " + l.describe() + " takes [B, " + l.inputSize()
+                        + "] but the layer before it gives [B, " + width + "]");
+            }
+            width = l.outputSize();
+        }
+        this.inputSize = inputSize;
+        this.layers = List.copyOf(layers);
+        this.dtype = dtype;
+        this.parallel = parallel;
+        this.ownsParallel = ownsParallel;
+        int total = 0;
+        for (Layer l : layers) total += l.parameterCount();
+        this.params = Tensor.zeros(dtype, Shape.of(total));
+        this.grads = Tensor.zeros(dtype, Shape.of(total));
+        List<Parameter> named = new ArrayList<>();
+        Map<String, Integer> counts = new HashMap<>();
+        int at = 0;
+        for (Layer l : this.layers) {
+            int n = l.parameterCount();
+            l.bind(params.view(at, Shape.of(n)), grads.view(at, Shape.of(n)), parallel);
+            at += n;
+            int index = counts.merge(l.kind(), 1, Integer::sum) - 1;
+            String prefix = (l.kind().equals("dense") ? "layers" : l.kind()) + "." + index + ".";
+            for (Parameter p : l.parameters()) named.add(new Parameter(prefix + p.name(), p.value(), p.grad()));
+        }
+        this.parameters = Collections.unmodifiableList(named);
+    }
+
+    /** An uninitialised network over the given (unbound) layers; parameters start at zero. */
+    public static Sequential of(int inputSize, List<Layer> layers, DType dtype, Parallel parallel) {
+        return new Sequential(inputSize, layers, dtype, parallel, false);
+    }
+
+    public static Builder builder(int inputSize) {
+        return new Builder(inputSize);
+    }
+
+    /** Re-initialises every parameter from the seed. */
+    public void initialize(long seed) {
+        Random rng = new Random(seed);
+        for (Layer l : layers) l.initialize(rng);
+    }
+
+    public int inputSize() {
+        return inputSize;
+    }
+
+    public int outputSize() {
+        return layers.getLast().outputSize();
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public Parallel parallel() {
+        return parallel;
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /** All parameters, one flat buffer in layer order. */
+    public Tensor parameterBuffer() {
+        return params;
+    }
+
+    /** All gradients, laid out as {@link #parameterBuffer()}. */
+    public Tensor gradientBuffer() {
+        return grads;
+    }
+
+    public int parameterCount() {
+        return params.size();
+    }
+
+    public Parameter parameter(String name) {
+        for (Parameter p : parameters) if (p.name().equals(name)) return p;
+        throw new IllegalArgumentException("no parameter '" + name + "'");
+    }
+
+    /** Inference: Y for a batch X (evaluation mode: no dropout, running normalisation statistics). */
+    public Tensor forward(Tensor x) {
+        return forward(x, false);
+    }
+
+    public Tensor forward(Tensor x, boolean training) {
+        if (x.cols() != inputSize || x.shape().rank() > 2) {
+            throw new IllegalArgumentException("input " + x.shape() + " does not fit the network's input [B, "
+                    + inputSize + "]");
+        }
+        if (x.dtype() != dtype) {
+            throw new IllegalArgumentException("input is " + x.dtype() + " " + x.shape() + " but the network is "
+                    + dtype + "; convert with tensor.to(" + dtype + ")");
+        }
+        int bad = TensorOps.firstNonFinite(x);
+        if (bad >= 0) {
+            throw new IllegalArgumentException("input " + x.shape() + " holds " + x.get(bad) + " at row "
+                    + bad / x.cols() + ", column " + bad % x.cols());
+        }
+        Tensor h = x.shape().rank() == 1 ? x.reshape(Shape.of(1, x.size())) : x;
+        for (Layer l : layers) h = l.forward(h, training);
+        output = h;
+        return h;
+    }
+
+    /** True when the loss reads the last layer's Z rather than its output. */
+    private boolean fused(Loss loss) {
+        return layers.getLast() instanceof Dense d && loss.fusesWith(d.activation());
+    }
+
+    /** What the loss reads for the last forward pass: Y, or the last layer's Z when the two are fused. */
+    public Tensor lossInput(Loss loss) {
+        if (output == null) throw new IllegalStateException("call forward before computing a loss");
+        return fused(loss) ? ((Dense) layers.getLast()).preActivation() : output;
+    }
+
+    /** The loss of the last forward pass against target. */
+    public double loss(Loss loss, Tensor target) {
+        Tensor in = lossInput(loss);
+        checkTarget(loss, in, target);
+        return loss.forward(in, target);
+    }
+
+    /** Backpropagates the loss of the last forward pass; gradients accumulate. Returns the loss. */
+    public double backward(Loss loss, Tensor target) {
+        return backward(loss, target, false);
+    }
+
+    /**
+     * Backpropagates and, when asked, keeps dL/dX for {@link #inputGradient()}.
+     * Returns the loss value.
+     */
+    public double backward(Loss loss, Tensor target, boolean computeInputGradient) {
+        Tensor in = lossInput(loss);
+        checkTarget(loss, in, target);
+        double value = loss.forward(in, target);
+        if (lossGradBuf == null || lossGradBuf.size() < in.size()) lossGradBuf = Tensor.zeros(dtype, in.shape());
+        if (lossGrad == null || !lossGrad.shape().equals(in.shape())) lossGrad = lossGradBuf.view(0, in.shape());
+        loss.backward(in, target, lossGrad);
+        Tensor g;
+        int last = layers.size() - 1;
+        if (fused(loss)) {
+            g = ((Dense) layers.get(last)).backwardFromDelta(lossGrad, last > 0 || computeInputGradient);
+        } else {
+            g = layers.get(last).backward(lossGrad, last > 0 || computeInputGradient);
+        }
+        for (int i = last - 1; i >= 0; i--) g = layers.get(i).backward(g, i > 0 || computeInputGradient);
+        inputGradient = computeInputGradient ? g : null;
+        return value;
+    }
+
+    private void checkTarget(Loss loss, Tensor in, Tensor target) {
+        loss.checkTarget(in, target);
+        int bad = TensorOps.firstNonFinite(target);
+        if (bad >= 0) {
+            throw new IllegalArgumentException("target " + target.shape() + " holds " + target.get(bad) + " at row "
+                    + bad / target.cols() + ", column " + bad % target.cols());
+        }
+    }
+
+    /** dL/dX from the last {@code backward(loss, target, true)}. */
+    public Tensor inputGradient() {
+        if (inputGradient == null) throw new IllegalStateException("call backward(loss, target, true) first");
+        return inputGradient;
+    }
+
+    public void zeroGrad() {
+        grads.zero();
+    }
+
+    /** True when any layer is random in training mode. */
+    public boolean isStochastic() {
+        for (Layer l : layers) if (l.isStochastic()) return true;
+        return false;
+    }
+
+    /** A copy in another dtype (same architecture, same values, same thread pool). */
+    public Sequential to(DType target) {
+        List<Layer> fresh = new ArrayList<>();
+        for (Layer l : layers) fresh.add(l.copyConfig());
+        Sequential s = new Sequential(inputSize, fresh, target, parallel, false);
+        s.params.copyFrom(params);
+        return s;
+    }
+
+    /** An independent copy with the same values. */
+    public Sequential copy() {
+        return to(dtype);
+    }
+
+    /** One line per layer with its parameter count. */
+    public String summary() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("input [B, ").append(inputSize).append("]\n");
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            sb.append(String.format("%2d  %-40s %,10d parameters%n", i, l.describe(), l.parameterCount()));
+        }
+        sb.append(String.format("    %-40s %,10d parameters (%s)%n", "total", params.size(), dtype));
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        if (ownsParallel) parallel.close();
+    }
+
+    /** Builds a network layer by layer; each layer's input is the previous layer's output. */
+    public static final class Builder {
+        private final int inputSize;
+        private final List<Layer> layers = new ArrayList<>();
+        private int width;
+        private DType dtype = DType.F32;
+        private long seed = 1;
+        private Parallel parallel;
+        private boolean ownsParallel;
+
+        private Builder(int inputSize) {
+            if (inputSize <= 0) throw new IllegalArgumentException("input size must be positive, got " + inputSize);
+            this.inputSize = inputSize;
+            this.width = inputSize;
+        }
+
+        public Builder dense(int out, Activation activation) {
+            return add(new Dense(width, out, activation));
+        }
+
+        public Builder dense(int out, String activation) {
+            return dense(out, Activations.parse(activation));
+        }
+
+        public Builder dense(int out, Activation activation, Init init) {
+            return add(new Dense(width, out, activation, init));
+        }
+
+        public Builder add(Layer layer) {
+            if (layer.inputSize() != width) {
+                throw new IllegalArgumentException(layer.describe() + " takes [B, " + layer.inputSize()
+                        + "] but the network so far gives [B, " + width + "]");
+            }
+            layers.add(layer);
+            width = layer.outputSize();
+            return this;
+        }
+
+        /** The width the next layer will receive. */
+        public int width() {
+            return width;
+        }
+
+        public Builder dtype(DType dtype) {
+            this.dtype = dtype;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** A pool of this network's own with this many threads (default: the shared pool, one per processor). */
+        public Builder threads(int threads) {
+            this.parallel = Parallel.create(threads);
+            this.ownsParallel = true;
+            return this;
+        }
+
+        public Builder parallel(Parallel parallel) {
+            this.parallel = parallel;
+            this.ownsParallel = false;
+            return this;
+        }
+
+        public Sequential build() {
+            Parallel p = parallel != null ? parallel : Parallel.common();
+            Sequential s = new Sequential(inputSize, layers, dtype, p, ownsParallel);
+            s.initialize(seed);
+            return s;
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.jgrad.kernel;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The chosen kernels against the scalar reference, on awkward sizes, in the three layouts of a
+ * dense layer. Run again by the build with 128- and 512-bit vectors forced.
+ */
+class KernelsTest {
+    static final int[] SIZES = {1, 3, 7, 13, 31, 64, 207, 1000};
+    static final Kernels VEC = Kernels.get();
+    static final Kernels REF = Kernels.scalar();
+    static final Parallel TWO = Parallel.create(2);
+
+    @AfterAll
+    static void close() {
+        TWO.close();
+    }
+
+    @Test
+    void vectorKernelsAreChosenWhenTheModuleIsPresent() {
+        // The build runs every JVM with --add-modules jdk.incubator.vector.
+        assertTrue(VEC.description().startsWith("Vector API"), VEC.description());
+        String bits = System.getProperty("jgrad.vector.bits");
+        if (bits != null) assertTrue(VEC.description().contains(bits + "-bit"), VEC.description());
+    }
+
+    /** A forced width the hardware lacks runs emulated, far slower: smaller products then. */
+    static final long MAX_WORK = System.getProperty("jgrad.vector.bits") == null ? 2_000_000 : 120_000;
+
+    static Stream<Arguments> shapes() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (int m : SIZES) for (int n : SIZES) for (int k : SIZES) {
+            // Keep the product affordable for the reference loop; still covers every size on every axis.
+            if ((long) m * n * k <= MAX_WORK) b.add(Arguments.of(m, n, k));
+        }
+        return b.build();
+    }
+
+    static float[] random(int n, long seed) {
+        Random r = new Random(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (r.nextDouble() * 2 - 1);
+        return a;
+    }
+
+    /** Layout 0: NN, 1: NT (B transposed), 2: TN (A transposed). */
+    static void run(Kernels k, Parallel par, int layout, int m, int n, int kk, float[] a, float[] b, float[] c, boolean acc) {
+        switch (layout) {
+            case 0 -> k.gemm(par, m, n, kk, a, 0, kk, 1, b, 0, n, 1, c, 0, n, acc);
+            case 1 -> k.gemm(par, m, n, kk, a, 0, kk, 1, b, 0, 1, kk, c, 0, n, acc);
+            default -> k.gemm(par, m, n, kk, a, 0, 1, m, b, 0, n, 1, c, 0, n, acc);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}x{1}x{2}")
+    @MethodSource("shapes")
+    void gemmMatchesReferenceInAllThreeLayouts(int m, int n, int k) {
+        float[] a = random(m * k, 1), b = random(k * n, 2), c0 = random(m * n, 3);
+        for (int layout = 0; layout < 3; layout++) {
+            for (boolean acc : new boolean[]{false, true}) {
+                float[] want = c0.clone(), got = c0.clone();
+                run(REF, TWO, layout, m, n, k, a, b, want, acc);
+                run(VEC, TWO, layout, m, n, k, a, b, got, acc);
+                // Each term is at most 1 in magnitude: float rounding grows at most like k·eps.
+                float tol = 4e-7f * (k + 4);
+                for (int i = 0; i < want.length; i++) {
+                    assertEquals(want[i], got[i], tol, "layout " + layout + " acc " + acc + " at " + i);
+                }
+            }
+        }
+    }
+
+    @Property(tries = 40)
+    void gemmResultDoesNotDependOnThreadCount(@ForAll @IntRange(min = 1, max = 200) int m,
+                                              @ForAll @IntRange(min = 1, max = 200) int n,
+                                              @ForAll @IntRange(min = 1, max = 400) int k) {
+        float[] a = random(m * k, m), b = random(k * n, n);
+        for (int layout = 0; layout < 3; layout++) {
+            float[] one = new float[m * n], two = new float[m * n];
+            try (Parallel single = Parallel.create(1)) {
+                run(VEC, single, layout, m, n, k, a, b, one, false);
+            }
+            run(VEC, TWO, layout, m, n, k, a, b, two, false);
+            assertArrayEquals(one, two, "layout " + layout);
+        }
+    }
+
+    @Test
+    void gemmHonoursOffsetsAndLeadingDimension() {
+        // C is a 3x4 window at (1, 2) of a 5x9 matrix; A and B start at offsets.
+        int m = 3, n = 4, k = 5, ldc = 9;
+        float[] a = random(7 + m * k, 4), b = random(11 + k * n, 5);
+        float[] want = new float[5 * ldc], got = new float[5 * ldc];
+        REF.gemm(TWO, m, n, k, a, 7, k, 1, b, 11, n, 1, want, ldc + 2, ldc, false);
+        VEC.gemm(TWO, m, n, k, a, 7, k, 1, b, 11, n, 1, got, ldc + 2, ldc, false);
+        assertArrayEquals(want, got, 1e-5f);
+        for (int i = 0; i < want.length; i++) {
+            int r = i / ldc, col = i % ldc;
+            if (r < 1 || r > 3 || col < 2 || col > 5) assertEquals(0f, got[i], "outside the window at " + i);
+        }
+    }
+
+    @Test
+    void gemmWithZeroDepthClearsOrKeeps() {
+        float[] c = {1, 2, 3, 4};
+        VEC.gemm(TWO, 2, 2, 0, new float[0], 0, 0, 1, new float[0], 0, 2, 1, c, 0, 2, true);
+        assertArrayEquals(new float[]{1, 2, 3, 4}, c);
+        VEC.gemm(TWO, 2, 2, 0, new float[0], 0, 0, 1, new float[0], 0, 2, 1, c, 0, 2, false);
+        assertArrayEquals(new float[4], c);
+    }
+
+    @Test
+    void doubleGemmMatchesAHandComputedProduct() {
+        double[] a = {1, 2, 3, 4, 5, 6};          // 2x3
+        double[] b = {7, 8, 9, 10, 11, 12};       // 3x2
+        double[] c = new double[4];
+        VEC.gemm(TWO, 2, 2, 3, a, 0, 3, 1, b, 0, 2, 1, c, 0, 2, false);
+        assertArrayEquals(new double[]{58, 64, 139, 154}, c);
+    }
+
+    @Test
+    void rowVectorsColumnSumsAndFiniteChecksMatchReference() {
+        for (int m : SIZES) {
+            for (int n : SIZES) {
+                if ((long) m * n > 300_000) continue;
+                float[] c = random(m * n, 6), v = random(n, 7);
+                float[] want = c.clone(), got = c.clone();
+                REF.addRowVector(want, 0, m, n, v, 0);
+                VEC.addRowVector(got, 0, m, n, v, 0);
+                assertArrayEquals(want, got);
+                float[] sWant = random(n, 8), sGot = sWant.clone();
+                REF.addColumnSums(c, 0, m, n, sWant, 0);
+                VEC.addColumnSums(c, 0, m, n, sGot, 0);
+                assertArrayEquals(sWant, sGot);
+
+                double[] dc = new double[m * n], dv = new double[n];
+                for (int i = 0; i < dc.length; i++) dc[i] = c[i];
+                for (int i = 0; i < n; i++) dv[i] = v[i];
+                double[] dWant = dc.clone(), dGot = dc.clone();
+                REF.addRowVector(dWant, 0, m, n, dv, 0);
+                VEC.addRowVector(dGot, 0, m, n, dv, 0);
+                assertArrayEquals(dWant, dGot);
+                double[] dsWant = new double[n], dsGot = new double[n];
+                REF.addColumnSums(dc, 0, m, n, dsWant, 0);
+                VEC.addColumnSums(dc, 0, m, n, dsGot, 0);
+                assertArrayEquals(dsWant, dsGot);
+            }
+            float[] f = random(m, 9);
+            assertEquals(-1, VEC.firstNonFinite(f, 0, m));
+            f[m - 1] = Float.POSITIVE_INFINITY;
+            assertEquals(m - 1, VEC.firstNonFinite(f, 0, m));
+            f[m / 2] = Float.NaN;
+            assertEquals(m / 2, VEC.firstNonFinite(f, 0, m));
+            double[] d = new double[m];
+            assertEquals(-1, VEC.firstNonFinite(d, 0, m));
+            d[m - 1] = Double.NaN;
+            assertEquals(m - 1, VEC.firstNonFinite(d, 0, m));
+            assertEquals(m - 1, REF.firstNonFinite(d, 0, m));
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.jgrad.kernel;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ParallelTest {
+
+    @Test
+    void everyTaskRunsExactlyOnce() {
+        try (Parallel p = Parallel.create(3)) {
+            for (int n : new int[]{1, 2, 3, 7, 100}) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                for (int round = 0; round < 50; round++) p.run(n, hits::incrementAndGet);
+                for (int i = 0; i < n; i++) assertEquals(50, hits.get(i), "task " + i + " of " + n);
+            }
+        }
+    }
+
+    @Test
+    void aFailingTaskIsRethrownToTheCaller() {
+        try (Parallel p = Parallel.create(2)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.run(4, i -> {
+                if (i == 3) throw new IllegalStateException("task 3 failed");
+            }));
+            assertEquals("task 3 failed", e.getMessage());
+            // The pool still works afterwards.
+            AtomicIntegerArray hits = new AtomicIntegerArray(4);
+            p.run(4, hits::incrementAndGet);
+            assertEquals(1, hits.get(3));
+        }
+    }
+
+    @Test
+    void nestedCallsRunOnTheCaller() {
+        try (Parallel p = Parallel.create(2)) {
+            AtomicIntegerArray hits = new AtomicIntegerArray(6);
+            p.run(2, outer -> p.run(3, inner -> hits.incrementAndGet(outer * 3 + inner)));
+            for (int i = 0; i < 6; i++) assertEquals(1, hits.get(i));
+        }
+    }
+
+    @Test
+    void rejectsZeroThreads() {
+        assertThrows(IllegalArgumentException.class, () -> Parallel.create(0));
+    }
+}
