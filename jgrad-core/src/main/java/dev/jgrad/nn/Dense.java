@@ -3,6 +3,7 @@ package dev.jgrad.nn;
 import dev.jgrad.kernel.Parallel;
 import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 
@@ -65,7 +66,7 @@ public final class Dense implements Layer {
     }
 
     @Override
-    public void bind(Tensor params, Tensor grads, Parallel parallel) {
+    public void bind(Tensor params, Tensor grads, Parallel parallel, Rng rng) {
         w = params.view(0, Shape.of(out, in));
         b = params.view(out * in, Shape.of(out));
         dw = grads.view(0, Shape.of(out, in));

@@ -1,6 +1,7 @@
 package dev.jgrad.nn;
 
 import dev.jgrad.kernel.Parallel;
+import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
 
 import java.util.List;
@@ -22,8 +23,11 @@ public interface Layer {
     /** Number of scalars this layer keeps in the flat parameter buffer. */
     int parameterCount();
 
-    /** Hands the layer its slices of the flat buffers (length {@link #parameterCount()}) and the pool to run on. */
-    void bind(Tensor params, Tensor grads, Parallel parallel);
+    /**
+     * Hands the layer its slices of the flat buffers (length {@link #parameterCount()}), the pool
+     * to run on, and the network's generator for training-time randomness (dropout masks).
+     */
+    void bind(Tensor params, Tensor grads, Parallel parallel, Rng rng);
 
     /** Fills the bound parameters with their initial values. */
     void initialize(Random rng);
@@ -39,6 +43,14 @@ public interface Layer {
 
     /** Parameter views under local names ("weight", "bias", ...). */
     List<Parameter> parameters();
+
+    /**
+     * State that is saved with the model but not trained (batch norm's running statistics),
+     * under local names; the grad of each entry is null.
+     */
+    default List<Parameter> buffers() {
+        return List.of();
+    }
 
     /** A new, unbound layer of the same configuration. */
     Layer copyConfig();

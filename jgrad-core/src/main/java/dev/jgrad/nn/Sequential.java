@@ -3,6 +3,7 @@ package dev.jgrad.nn;
 import dev.jgrad.kernel.Parallel;
 import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 
@@ -34,6 +35,8 @@ public final class Sequential implements AutoCloseable {
     private final Tensor params;
     private final Tensor grads;
     private final List<Parameter> parameters;
+    private final List<Parameter> buffers;
+    private final Rng rng = new Rng(0);
 
     private Tensor output;
     private Tensor lossGradBuf;
@@ -61,17 +64,20 @@ public final class Sequential implements AutoCloseable {
         this.params = Tensor.zeros(dtype, Shape.of(total));
         this.grads = Tensor.zeros(dtype, Shape.of(total));
         List<Parameter> named = new ArrayList<>();
+        List<Parameter> namedBuffers = new ArrayList<>();
         Map<String, Integer> counts = new HashMap<>();
         int at = 0;
         for (Layer l : this.layers) {
             int n = l.parameterCount();
-            l.bind(params.view(at, Shape.of(n)), grads.view(at, Shape.of(n)), parallel);
+            l.bind(params.view(at, Shape.of(n)), grads.view(at, Shape.of(n)), parallel, rng);
             at += n;
             int index = counts.merge(l.kind(), 1, Integer::sum) - 1;
             String prefix = (l.kind().equals("dense") ? "layers" : l.kind()) + "." + index + ".";
             for (Parameter p : l.parameters()) named.add(new Parameter(prefix + p.name(), p.value(), p.grad()));
+            for (Parameter b : l.buffers()) namedBuffers.add(new Parameter(prefix + b.name(), b.value(), null));
         }
         this.parameters = Collections.unmodifiableList(named);
+        this.buffers = Collections.unmodifiableList(namedBuffers);
     }
 
     /** An uninitialised network over the given (unbound) layers; parameters start at zero. */
@@ -83,10 +89,21 @@ public final class Sequential implements AutoCloseable {
         return new Builder(inputSize);
     }
 
-    /** Re-initialises every parameter from the seed. */
+    /** Re-initialises every parameter from the seed, and seeds training-time randomness from it too. */
     public void initialize(long seed) {
-        Random rng = new Random(seed);
-        for (Layer l : layers) l.initialize(rng);
+        Random init = new Random(seed);
+        for (Layer l : layers) l.initialize(init);
+        rng.setState(seed ^ 0x5DEECE66DL);
+    }
+
+    /** The generator of training-time randomness (dropout); its state goes into checkpoints. */
+    public Rng rng() {
+        return rng;
+    }
+
+    /** Saved, untrained state (batch norm running statistics), e.g. {@code batch_norm.0.running_mean}. */
+    public List<Parameter> buffers() {
+        return buffers;
     }
 
     public int inputSize() {
@@ -234,6 +251,8 @@ public final class Sequential implements AutoCloseable {
         for (Layer l : layers) fresh.add(l.copyConfig());
         Sequential s = new Sequential(inputSize, fresh, target, parallel, false);
         s.params.copyFrom(params);
+        for (int i = 0; i < buffers.size(); i++) s.buffers.get(i).value().copyFrom(buffers.get(i).value());
+        s.rng.setState(rng.state());
         return s;
     }
 
@@ -285,6 +304,19 @@ public final class Sequential implements AutoCloseable {
 
         public Builder dense(int out, Activation activation, Init init) {
             return add(new Dense(width, out, activation, init));
+        }
+
+        /** Inverted dropout with drop probability p. */
+        public Builder dropout(double p) {
+            return add(new Dropout(width, p));
+        }
+
+        public Builder batchNorm() {
+            return add(new BatchNorm(width));
+        }
+
+        public Builder layerNorm() {
+            return add(new LayerNorm(width));
         }
 
         public Builder add(Layer layer) {

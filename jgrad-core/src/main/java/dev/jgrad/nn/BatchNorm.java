@@ -1,0 +1,156 @@
+package dev.jgrad.nn;
+
+import dev.jgrad.kernel.Parallel;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Shape;
+import dev.jgrad.tensor.Tensor;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Batch normalisation of dense activations, per feature j over the batch (torch.nn.BatchNorm1d):
+ * training: μ = mean_b x, σ² = mean_b (x − μ)², x̂ = (x − μ)/√(σ² + ε), y = γx̂ + β, and the
+ * running statistics move by momentum m (the running variance with the unbiased σ²·B/(B−1));
+ * evaluation: the running statistics stand in for μ and σ².
+ * Backward (training): dβ = Σ_b g, dγ = Σ_b g x̂, dx = (γ/(B√(σ²+ε))) (B g − Σ_b g − x̂ Σ_b g x̂).
+ */
+public final class BatchNorm implements Layer {
+    private final int width;
+    private final double eps, momentum;
+    private Tensor gamma, beta, dGamma, dBeta;
+    private Tensor runningMean, runningVar;
+    private double[] mean, invStd;
+    private Tensor xhat, xhatBuf, y, yBuf, dx, dxBuf;
+    private boolean training;
+
+    public BatchNorm(int width) {
+        this(width, 1e-5, 0.1);
+    }
+
+    public BatchNorm(int width, double eps, double momentum) {
+        this.width = width;
+        this.eps = eps;
+        this.momentum = momentum;
+    }
+
+    @Override public int inputSize() { return width; }
+    @Override public int outputSize() { return width; }
+    @Override public int parameterCount() { return 2 * width; }
+
+    @Override
+    public void bind(Tensor params, Tensor grads, Parallel parallel, Rng rng) {
+        gamma = params.view(0, Shape.of(width));
+        beta = params.view(width, Shape.of(width));
+        dGamma = grads.view(0, Shape.of(width));
+        dBeta = grads.view(width, Shape.of(width));
+        runningMean = Tensor.zeros(params.dtype(), width);
+        runningVar = Tensor.zeros(params.dtype(), width);
+        runningVar.fill(1);
+        mean = new double[width];
+        invStd = new double[width];
+    }
+
+    @Override
+    public void initialize(Random init) {
+        gamma.fill(1);
+        beta.zero();
+        runningMean.zero();
+        runningVar.fill(1);
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        if (x.cols() != width) throw new IllegalArgumentException(describe() + ": input " + x.shape() + " has "
+                + x.cols() + " columns, expected " + width);
+        int rows = x.rows();
+        if (training && rows < 2) throw new IllegalArgumentException(describe()
+                + " needs at least 2 samples per batch in training, got input " + x.shape());
+        this.training = training;
+        ensure(x);
+        if (training) {
+            for (int j = 0; j < width; j++) {
+                double s = 0;
+                for (int b = 0; b < rows; b++) s += x.get(b * width + j);
+                double mu = s / rows, v = 0;
+                for (int b = 0; b < rows; b++) {
+                    double d = x.get(b * width + j) - mu;
+                    v += d * d;
+                }
+                v /= rows;
+                mean[j] = mu;
+                invStd[j] = 1 / Math.sqrt(v + eps);
+                runningMean.set(j, (1 - momentum) * runningMean.get(j) + momentum * mu);
+                runningVar.set(j, (1 - momentum) * runningVar.get(j) + momentum * v * rows / (rows - 1));
+            }
+        } else {
+            for (int j = 0; j < width; j++) {
+                mean[j] = runningMean.get(j);
+                invStd[j] = 1 / Math.sqrt(runningVar.get(j) + eps);
+            }
+        }
+        for (int b = 0; b < rows; b++) {
+            for (int j = 0; j < width; j++) {
+                int i = b * width + j;
+                double xh = (x.get(i) - mean[j]) * invStd[j];
+                xhat.set(i, xh);
+                y.set(i, gamma.get(j) * xh + beta.get(j));
+            }
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor g, boolean needInputGrad) {
+        int rows = g.rows();
+        for (int j = 0; j < width; j++) {
+            double sg = 0, sgx = 0;
+            for (int b = 0; b < rows; b++) {
+                int i = b * width + j;
+                sg += g.get(i);
+                sgx += g.get(i) * xhat.get(i);
+            }
+            dBeta.set(j, dBeta.get(j) + sg);
+            dGamma.set(j, dGamma.get(j) + sgx);
+            if (!needInputGrad) continue;
+            double gj = gamma.get(j), is = invStd[j];
+            for (int b = 0; b < rows; b++) {
+                int i = b * width + j;
+                double v = training
+                        ? gj * is / rows * (rows * g.get(i) - sg - xhat.get(i) * sgx)
+                        : gj * is * g.get(i);
+                dx.set(i, v);
+            }
+        }
+        return needInputGrad ? dx : null;
+    }
+
+    private void ensure(Tensor x) {
+        int rows = x.rows();
+        if (xhatBuf == null || xhatBuf.rows() < rows) {
+            xhatBuf = Tensor.zeros(x.dtype(), rows, width);
+            yBuf = Tensor.zeros(x.dtype(), rows, width);
+            dxBuf = Tensor.zeros(x.dtype(), rows, width);
+        }
+        if (xhat == null || xhat.rows() != rows || xhat.dtype() != x.dtype()) {
+            xhat = xhatBuf.view(0, Shape.of(rows, width));
+            y = yBuf.view(0, Shape.of(rows, width));
+            dx = dxBuf.view(0, Shape.of(rows, width));
+        }
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return List.of(new Parameter("weight", gamma, dGamma), new Parameter("bias", beta, dBeta));
+    }
+
+    @Override
+    public List<Parameter> buffers() {
+        return List.of(new Parameter("running_mean", runningMean, null), new Parameter("running_var", runningVar, null));
+    }
+
+    @Override public Layer copyConfig() { return new BatchNorm(width, eps, momentum); }
+    @Override public String kind() { return "batch_norm"; }
+    @Override public String describe() { return "BatchNorm(" + width + ")"; }
+    @Override public String toString() { return describe(); }
+}

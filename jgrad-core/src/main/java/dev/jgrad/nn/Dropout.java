@@ -1,0 +1,97 @@
+package dev.jgrad.nn;
+
+import dev.jgrad.kernel.Parallel;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Shape;
+import dev.jgrad.tensor.Tensor;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Inverted dropout: in training each element is kept with probability 1 − p and scaled by
+ * 1/(1 − p), so evaluation is the identity. Y = X ⊙ M; backward: dX = G ⊙ M with the same mask.
+ * Masks come from the network's seeded generator. {@link #fixMask} freezes the current mask so
+ * a gradient check can treat the layer as the deterministic map it then is.
+ */
+public final class Dropout implements Layer {
+    private final int width;
+    private final double p;
+    private Rng rng;
+    private Tensor mask, maskBuf, y, yBuf;
+    private boolean training, fixed;
+
+    public Dropout(int width, double p) {
+        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        this.width = width;
+        this.p = p;
+    }
+
+    public double probability() {
+        return p;
+    }
+
+    @Override public int inputSize() { return width; }
+    @Override public int outputSize() { return width; }
+    @Override public int parameterCount() { return 0; }
+
+    @Override
+    public void bind(Tensor params, Tensor grads, Parallel parallel, Rng rng) {
+        this.rng = rng;
+    }
+
+    @Override
+    public void initialize(Random init) {
+    }
+
+    /** Keeps the last mask for every later forward pass (true), or draws a fresh one each time (false). */
+    public void fixMask(boolean fix) {
+        if (fix && mask == null) throw new IllegalStateException("run a training forward pass before fixing the mask");
+        this.fixed = fix;
+    }
+
+    @Override
+    public Tensor forward(Tensor x, boolean training) {
+        this.training = training;
+        if (!training || p == 0) return x;
+        int rows = x.rows();
+        if (yBuf == null || yBuf.rows() < rows || yBuf.dtype() != x.dtype()) yBuf = Tensor.zeros(x.dtype(), rows, width);
+        if (y == null || y.rows() != rows || y.dtype() != x.dtype()) y = yBuf.view(0, Shape.of(rows, width));
+        if (fixed) {
+            if (mask.rows() != rows) throw new IllegalStateException("fixed dropout mask " + mask.shape()
+                    + " does not fit input " + x.shape());
+        } else {
+            if (maskBuf == null || maskBuf.rows() < rows) maskBuf = Tensor.zeros(x.dtype(), rows, width);
+            if (mask == null || mask.rows() != rows) mask = maskBuf.view(0, Shape.of(rows, width));
+            double keep = 1 / (1 - p);
+            for (int i = 0, n = mask.size(); i < n; i++) mask.set(i, rng.nextFloat() >= p ? keep : 0);
+        }
+        for (int i = 0, n = x.size(); i < n; i++) y.set(i, x.get(i) * mask.get(i));
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor g, boolean needInputGrad) {
+        if (!needInputGrad) return null;
+        if (!training || p == 0) return g;
+        // dX = G ⊙ M, written over G: the layer above no longer needs it.
+        for (int i = 0, n = g.size(); i < n; i++) g.set(i, g.get(i) * mask.get(i));
+        return g;
+    }
+
+    @Override public List<Parameter> parameters() { return List.of(); }
+    /** A copy keeps a fixed mask, so a gradient check's float64 copy sees the same map. */
+    @Override
+    public Layer copyConfig() {
+        Dropout d = new Dropout(width, p);
+        if (fixed) {
+            d.mask = mask.copy();
+            d.fixed = true;
+        }
+        return d;
+    }
+    @Override public boolean isStochastic() { return p > 0 && !fixed; }
+    @Override public String kind() { return "dropout"; }
+    @Override public String describe() { return "Dropout(p=" + p + ")"; }
+    @Override public String toString() { return describe(); }
+}

@@ -1,0 +1,65 @@
+package dev.jgrad.optim;
+
+import dev.jgrad.tensor.Tensor;
+
+import java.util.Map;
+
+/**
+ * Adagrad as torch.optim.Adagrad: g ← g + λp; η̃ = η / (1 + (t − 1)·decay);
+ * s ← s + g²; p ← p − η̃ g / (√s + ε). The sum starts at {@code initialAccumulator}.
+ */
+public final class Adagrad extends FlatOptimizer {
+    private final double lrDecay, weightDecay, initial, eps;
+    private boolean started;
+
+    /** PyTorch's defaults: no decay, accumulator 0, eps 1e-10. */
+    public Adagrad(double lr) {
+        this(lr, 0, 0, 0, 1e-10);
+    }
+
+    public Adagrad(double lr, double lrDecay, double weightDecay, double initialAccumulator, double eps) {
+        super(lr, "sum");
+        this.lrDecay = lrDecay;
+        this.weightDecay = weightDecay;
+        this.initial = initialAccumulator;
+        this.eps = eps;
+    }
+
+    @Override
+    void update(float[] p, int po, float[] g, int go, int n) {
+        float[] s = f("sum");
+        if (!started && initial != 0) java.util.Arrays.fill(s, (float) initial);
+        started = true;
+        double clr = lr / (1 + (t - 1) * lrDecay);
+        for (int i = 0; i < n; i++) {
+            double gi = g[go + i] + weightDecay * p[po + i];
+            double si = s[i] = (float) (s[i] + gi * gi);
+            p[po + i] = (float) (p[po + i] - clr * gi / (Math.sqrt(si) + eps));
+        }
+    }
+
+    @Override
+    void update(double[] p, int po, double[] g, int go, int n) {
+        double[] s = d("sum");
+        if (!started && initial != 0) java.util.Arrays.fill(s, initial);
+        started = true;
+        double clr = lr / (1 + (t - 1) * lrDecay);
+        for (int i = 0; i < n; i++) {
+            double gi = g[go + i] + weightDecay * p[po + i];
+            double si = s[i] = s[i] + gi * gi;
+            p[po + i] = p[po + i] - clr * gi / (Math.sqrt(si) + eps);
+        }
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> saved) {
+        super.loadState(saved);
+        started = true;
+    }
+
+    @Override
+    public String describe() {
+        return String.format("adagrad(lr=%g, lr_decay=%g, weight_decay=%g, initial_accumulator_value=%g, eps=%g)",
+                lr, lrDecay, weightDecay, initial, eps);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.jgrad.optim;
+
+/**
+ * Adam and AdamW, as torch.optim.Adam and torch.optim.AdamW:
+ * g ← g + λp (Adam's L2 decay) or p ← p(1 − ηλ) (AdamW's decoupled decay);
+ * m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  (v̂max ← max(v̂max, v) with AMSGrad)
+ * p ← p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
+ */
+public final class Adam extends FlatOptimizer {
+    private final double beta1, beta2, eps, weightDecay;
+    private final boolean decoupled, amsgrad;
+
+    /** Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
+    public Adam(double lr) {
+        this(lr, 0.9, 0.999, 1e-8, 0, false, false);
+    }
+
+    /** AdamW with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, weight decay 0.01. */
+    public static Adam adamW(double lr) {
+        return new Adam(lr, 0.9, 0.999, 1e-8, 0.01, true, false);
+    }
+
+    public Adam(double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled, boolean amsgrad) {
+        super(lr, amsgrad ? new String[]{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"} : new String[]{"exp_avg", "exp_avg_sq"});
+        requireRange("beta1", beta1, 0, 0.999999999);
+        requireRange("beta2", beta2, 0, 0.999999999);
+        requireRange("eps", eps, 0, 1);
+        requireRange("weight decay", weightDecay, 0, Double.MAX_VALUE);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.decoupled = decoupled;
+        this.amsgrad = amsgrad;
+    }
+
+    @Override
+    void update(float[] p, int po, float[] g, int go, int n) {
+        float[] m = f("exp_avg"), v = f("exp_avg_sq"), vmax = amsgrad ? f("max_exp_avg_sq") : null;
+        double stepSize = lr / (1 - Math.pow(beta1, t));
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        double shrink = decoupled ? 1 - lr * weightDecay : 1;
+        double l2 = decoupled ? 0 : weightDecay;
+        for (int i = 0; i < n; i++) {
+            double pi = p[po + i] * shrink;
+            double gi = g[go + i] + l2 * pi;
+            double mi = beta1 * m[i] + (1 - beta1) * gi;
+            double vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+            m[i] = (float) mi;
+            v[i] = (float) vi;
+            if (vmax != null) vi = vmax[i] = Math.max(vmax[i], (float) vi);
+            p[po + i] = (float) (pi - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps));
+        }
+    }
+
+    @Override
+    void update(double[] p, int po, double[] g, int go, int n) {
+        double[] m = d("exp_avg"), v = d("exp_avg_sq"), vmax = amsgrad ? d("max_exp_avg_sq") : null;
+        double stepSize = lr / (1 - Math.pow(beta1, t));
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        double shrink = decoupled ? 1 - lr * weightDecay : 1;
+        double l2 = decoupled ? 0 : weightDecay;
+        for (int i = 0; i < n; i++) {
+            double pi = p[po + i] * shrink;
+            double gi = g[go + i] + l2 * pi;
+            double mi = m[i] = beta1 * m[i] + (1 - beta1) * gi;
+            double vi = v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+            if (vmax != null) vi = vmax[i] = Math.max(vmax[i], vi);
+            p[po + i] = pi - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return String.format("%s(lr=%g, betas=(%g, %g), eps=%g, weight_decay=%g%s)", decoupled ? "adamw" : "adam",
+                lr, beta1, beta2, eps, weightDecay, amsgrad ? ", amsgrad" : "");
+    }
+}

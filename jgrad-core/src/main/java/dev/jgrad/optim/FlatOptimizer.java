@@ -1,0 +1,107 @@
+package dev.jgrad.optim;
+
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.DoubleTensor;
+import dev.jgrad.tensor.FloatTensor;
+import dev.jgrad.tensor.Shape;
+import dev.jgrad.tensor.Tensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What every optimizer shares: the learning rate, the step count, state buffers shaped like the
+ * parameters (created on the first step), and the dispatch to a float32 or float64 update loop.
+ * Each update is one pass over the flat buffers.
+ */
+abstract class FlatOptimizer implements Optimizer {
+    protected double lr;
+    protected long t;
+    private final Map<String, Tensor> state = new LinkedHashMap<>();
+    private final String[] stateNames;
+
+    FlatOptimizer(double lr, String... stateNames) {
+        if (!(lr >= 0)) throw new IllegalArgumentException("learning rate must be ≥ 0, got " + lr);
+        this.lr = lr;
+        this.stateNames = stateNames;
+    }
+
+    @Override
+    public final void step(Tensor params, Tensor grads) {
+        if (params.size() != grads.size() || params.dtype() != grads.dtype()) {
+            throw new IllegalArgumentException("parameters " + params.dtype() + " " + params.shape()
+                    + " and gradients " + grads.dtype() + " " + grads.shape() + " differ");
+        }
+        if (state.isEmpty()) {
+            for (String s : stateNames) state.put(s, Tensor.zeros(params.dtype(), Shape.of(params.size())));
+        } else {
+            Tensor first = state.values().iterator().next();
+            if (first.size() != params.size() || first.dtype() != params.dtype()) {
+                throw new IllegalArgumentException("optimizer state " + first.dtype() + " " + first.shape()
+                        + " does not fit parameters " + params.dtype() + " " + params.shape());
+            }
+        }
+        t++;
+        int n = params.size();
+        switch (params) {
+            case FloatTensor p -> update(p.data(), p.offset(), ((FloatTensor) grads).data(), grads.offset(), n);
+            case DoubleTensor p -> update(p.data(), p.offset(), ((DoubleTensor) grads).data(), grads.offset(), n);
+        }
+    }
+
+    /** The float32 update over p[po ..], g[go ..], n elements; state arrays via {@link #f}. */
+    abstract void update(float[] p, int po, float[] g, int go, int n);
+
+    abstract void update(double[] p, int po, double[] g, int go, int n);
+
+    /** A float32 state buffer (its offset is 0). */
+    final float[] f(String name) {
+        return ((FloatTensor) state.get(name)).data();
+    }
+
+    final double[] d(String name) {
+        return ((DoubleTensor) state.get(name)).data();
+    }
+
+    @Override
+    public double learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(double lr) {
+        this.lr = lr;
+    }
+
+    @Override
+    public long steps() {
+        return t;
+    }
+
+    @Override
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : state.entrySet()) out.put(e.getKey(), e.getValue().copy());
+        Tensor steps = Tensor.zeros(DType.F64, 1);
+        steps.set(0, t);
+        out.put("step", steps);
+        return out;
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> saved) {
+        Tensor steps = saved.get("step");
+        if (steps == null) throw new IllegalArgumentException("optimizer state lacks 'step'");
+        state.clear();
+        for (String s : stateNames) {
+            Tensor v = saved.get(s);
+            if (v == null) throw new IllegalArgumentException(describe() + ": saved state lacks '" + s + "'");
+            state.put(s, v.copy());
+        }
+        t = (long) steps.get(0);
+    }
+
+    static void requireRange(String what, double v, double lo, double hi) {
+        if (!(v >= lo && v <= hi)) throw new IllegalArgumentException(what + " must be in [" + lo + ", " + hi + "], got " + v);
+    }
+}

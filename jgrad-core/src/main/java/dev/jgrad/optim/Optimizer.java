@@ -1,0 +1,32 @@
+package dev.jgrad.optim;
+
+import dev.jgrad.tensor.Tensor;
+
+import java.util.Map;
+
+/**
+ * Updates a network's flat parameter buffer from its flat gradient buffer, knowing nothing of
+ * layers. Update rules, defaults, bias correction and the placement of eps follow PyTorch's
+ * documentation, so a run can be compared step by step.
+ */
+public interface Optimizer {
+
+    /** One update: params ← params − (rule applied to grads), at the current learning rate. */
+    void step(Tensor params, Tensor grads);
+
+    double learningRate();
+
+    void setLearningRate(double lr);
+
+    /** Steps taken so far (bias corrections depend on it). */
+    long steps();
+
+    /** Everything needed to resume bit for bit: named state tensors (moments) and the step count. */
+    Map<String, Tensor> state();
+
+    /** Restores what {@link #state()} returned. */
+    void loadState(Map<String, Tensor> state);
+
+    /** Human-readable configuration, e.g. {@code adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08)}. */
+    String describe();
+}

@@ -1,0 +1,84 @@
+package dev.jgrad.optim;
+
+/**
+ * RMSProp as torch.optim.RMSprop: g ← g + λp; v ← αv + (1 − α)g²;
+ * centered: ḡ ← αḡ + (1 − α)g, d = √(v − ḡ²) + ε, else d = √v + ε;
+ * with momentum μ: b ← μb + g/d, p ← p − ηb; without: p ← p − η g/d.
+ */
+public final class RmsProp extends FlatOptimizer {
+    private final double alpha, eps, weightDecay, momentum;
+    private final boolean centered;
+
+    /** PyTorch's defaults: alpha 0.99, eps 1e-8. */
+    public RmsProp(double lr) {
+        this(lr, 0.99, 1e-8, 0, 0, false);
+    }
+
+    public RmsProp(double lr, double alpha, double eps, double weightDecay, double momentum, boolean centered) {
+        super(lr, names(momentum, centered));
+        requireRange("alpha", alpha, 0, 1);
+        requireRange("momentum", momentum, 0, 1);
+        this.alpha = alpha;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.momentum = momentum;
+        this.centered = centered;
+    }
+
+    private static String[] names(double momentum, boolean centered) {
+        if (momentum > 0 && centered) return new String[]{"square_avg", "momentum_buffer", "grad_avg"};
+        if (momentum > 0) return new String[]{"square_avg", "momentum_buffer"};
+        if (centered) return new String[]{"square_avg", "grad_avg"};
+        return new String[]{"square_avg"};
+    }
+
+    @Override
+    void update(float[] p, int po, float[] g, int go, int n) {
+        float[] v = f("square_avg"), b = momentum > 0 ? f("momentum_buffer") : null, ga = centered ? f("grad_avg") : null;
+        for (int i = 0; i < n; i++) {
+            double gi = g[go + i] + weightDecay * p[po + i];
+            double vi = v[i] = (float) (alpha * v[i] + (1 - alpha) * gi * gi);
+            double avg;
+            if (ga != null) {
+                double gm = ga[i] = (float) (alpha * ga[i] + (1 - alpha) * gi);
+                avg = Math.sqrt(vi - gm * gm) + eps;
+            } else {
+                avg = Math.sqrt(vi) + eps;
+            }
+            if (b != null) {
+                double bi = b[i] = (float) (momentum * b[i] + gi / avg);
+                p[po + i] = (float) (p[po + i] - lr * bi);
+            } else {
+                p[po + i] = (float) (p[po + i] - lr * gi / avg);
+            }
+        }
+    }
+
+    @Override
+    void update(double[] p, int po, double[] g, int go, int n) {
+        double[] v = d("square_avg"), b = momentum > 0 ? d("momentum_buffer") : null, ga = centered ? d("grad_avg") : null;
+        for (int i = 0; i < n; i++) {
+            double gi = g[go + i] + weightDecay * p[po + i];
+            double vi = v[i] = alpha * v[i] + (1 - alpha) * gi * gi;
+            double avg;
+            if (ga != null) {
+                double gm = ga[i] = alpha * ga[i] + (1 - alpha) * gi;
+                avg = Math.sqrt(vi - gm * gm) + eps;
+            } else {
+                avg = Math.sqrt(vi) + eps;
+            }
+            if (b != null) {
+                double bi = b[i] = momentum * b[i] + gi / avg;
+                p[po + i] = p[po + i] - lr * bi;
+            } else {
+                p[po + i] = p[po + i] - lr * gi / avg;
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return String.format("rmsprop(lr=%g, alpha=%g, eps=%g, weight_decay=%g, momentum=%g, centered=%s)",
+                lr, alpha, eps, weightDecay, momentum, centered);
+    }
+}
