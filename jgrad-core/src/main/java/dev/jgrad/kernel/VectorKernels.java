@@ -133,8 +133,12 @@ final class VectorKernels implements Kernels {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            micro(kc, s.ap, ir * kc, s.bp, jr * kc, g.c, g.cOff + (ic + ir) * g.ldc + jc + jr, g.ldc,
-                                    mr, nr, overwrite, s.tile);
+                            int ci = g.cOff + (ic + ir) * g.ldc + jc + jr;
+                            if (mr == MR && nr == NR) {
+                                micro(kc, s.ap, ir * kc, s.bp, jr * kc, g.c, ci, g.ldc, overwrite);
+                            } else {
+                                edge(kc, s.ap, ir * kc, s.bp, jr * kc, g.c, ci, g.ldc, mr, nr, overwrite, s.tile);
+                            }
                         }
                     }
                 }
@@ -194,8 +198,21 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    private static void micro(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
-                              int mr, int nr, boolean overwrite, float[] tile) {
+    /**
+     * An edge tile: the valid part of C goes through an MR × NR buffer so the full micro-kernel,
+     * with the same summation order, serves it too.
+     */
+    private static void edge(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
+                             int mr, int nr, boolean overwrite, float[] tile) {
+        if (!overwrite) {
+            for (int r = 0; r < mr; r++) System.arraycopy(c, ci + r * ldc, tile, r * NR, nr);
+        }
+        micro(kc, ap, ai, bp, bi, tile, 0, NR, overwrite);
+        for (int r = 0; r < mr; r++) System.arraycopy(tile, r * NR, c, ci + r * ldc, nr);
+    }
+
+    /** C[6 × 2L] (+)= Σ_p a_p b_pᵀ over one packed A panel and one packed B panel; kept small so C2 inlines all of it. */
+    private static void micro(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc, boolean overwrite) {
         FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS);
         FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
         FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS);
@@ -224,43 +241,33 @@ final class VectorKernels implements Kernels {
             c50 = b0.fma(a5, c50);
             c51 = b1.fma(a5, c51);
         }
-        if (mr == MR && nr == NR) {
-            store(c00, c01, c, ci, overwrite);
-            store(c10, c11, c, ci + ldc, overwrite);
-            store(c20, c21, c, ci + 2 * ldc, overwrite);
-            store(c30, c31, c, ci + 3 * ldc, overwrite);
-            store(c40, c41, c, ci + 4 * ldc, overwrite);
-            store(c50, c51, c, ci + 5 * ldc, overwrite);
-            return;
-        }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + L);
-        for (int r = 0; r < mr; r++) {
-            int row = ci + r * ldc;
-            for (int j = 0; j < nr; j++) {
-                float v = tile[r * NR + j];
-                c[row + j] = overwrite ? v : c[row + j] + v;
-            }
-        }
-    }
-
-    private static void store(FloatVector lo, FloatVector hi, float[] c, int ci, boolean overwrite) {
+        int r1 = ci + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
         if (!overwrite) {
-            lo = FloatVector.fromArray(FS, c, ci).add(lo);
-            hi = FloatVector.fromArray(FS, c, ci + L).add(hi);
+            c00 = FloatVector.fromArray(FS, c, ci).add(c00);
+            c01 = FloatVector.fromArray(FS, c, ci + L).add(c01);
+            c10 = FloatVector.fromArray(FS, c, r1).add(c10);
+            c11 = FloatVector.fromArray(FS, c, r1 + L).add(c11);
+            c20 = FloatVector.fromArray(FS, c, r2).add(c20);
+            c21 = FloatVector.fromArray(FS, c, r2 + L).add(c21);
+            c30 = FloatVector.fromArray(FS, c, r3).add(c30);
+            c31 = FloatVector.fromArray(FS, c, r3 + L).add(c31);
+            c40 = FloatVector.fromArray(FS, c, r4).add(c40);
+            c41 = FloatVector.fromArray(FS, c, r4 + L).add(c41);
+            c50 = FloatVector.fromArray(FS, c, r5).add(c50);
+            c51 = FloatVector.fromArray(FS, c, r5 + L).add(c51);
         }
-        lo.intoArray(c, ci);
-        hi.intoArray(c, ci + L);
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + L);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + L);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + L);
+        c40.intoArray(c, r4);
+        c41.intoArray(c, r4 + L);
+        c50.intoArray(c, r5);
+        c51.intoArray(c, r5 + L);
     }
 
     @Override
