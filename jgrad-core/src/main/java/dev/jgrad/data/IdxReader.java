@@ -104,6 +104,18 @@ public final class IdxReader {
                 classes, imageShape);
     }
 
+    /** Images alone (for prediction): N × (H·W) raw pixel values. */
+    public static FloatTensor readImages(Path images) throws IOException {
+        Idx img = readIdx(images);
+        if (img.dims.length != 3 && img.dims.length != 2) {
+            throw new InvalidDataException(images + ": expected 2 or 3 dimensions (N × H × W), found " + img.dims.length);
+        }
+        int n = img.dims[0], d = img.data.length / Math.max(1, n);
+        float[] f = new float[n * d];
+        for (int i = 0; i < f.length; i++) f[i] = img.data[i] & 0xFF;
+        return new FloatTensor(f, 0, Shape.of(n, d));
+    }
+
     static Idx readIdx(Path file) throws IOException {
         byte[] bytes = readMaybeGzip(file);
         if (bytes.length < 4) throw new InvalidDataException(file + ": " + bytes.length + " bytes, too short for an IDX header");

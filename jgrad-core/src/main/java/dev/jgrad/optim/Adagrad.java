@@ -59,7 +59,7 @@ public final class Adagrad extends FlatOptimizer {
 
     @Override
     public String describe() {
-        return String.format("adagrad(lr=%g, lr_decay=%g, weight_decay=%g, initial_accumulator_value=%g, eps=%g)",
-                lr, lrDecay, weightDecay, initial, eps);
+        return String.format("adagrad(lr=%s, lr_decay=%s, weight_decay=%s, initial_accumulator_value=%s, eps=%s)",
+                num(lr), num(lrDecay), num(weightDecay), num(initial), num(eps));
     }
 }

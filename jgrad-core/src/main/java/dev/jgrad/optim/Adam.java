@@ -72,7 +72,7 @@ public final class Adam extends FlatOptimizer {
 
     @Override
     public String describe() {
-        return String.format("%s(lr=%g, betas=(%g, %g), eps=%g, weight_decay=%g%s)", decoupled ? "adamw" : "adam",
-                lr, beta1, beta2, eps, weightDecay, amsgrad ? ", amsgrad" : "");
+        return String.format("%s(lr=%s, betas=(%s, %s), eps=%s, weight_decay=%s%s)",
+                decoupled ? "adamw" : "adam", num(lr), num(beta1), num(beta2), num(eps), num(weightDecay), amsgrad ? ", amsgrad" : "");
     }
 }

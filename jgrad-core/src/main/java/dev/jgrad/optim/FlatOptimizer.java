@@ -101,6 +101,13 @@ abstract class FlatOptimizer implements Optimizer {
         t = (long) steps.get(0);
     }
 
+    /** A number as briefly as it reads back: 0.001, 0.9, 1E-8. */
+    static String num(double v) {
+        return new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString().length() <= 10
+                ? new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString()
+                : new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toString();
+    }
+
     static void requireRange(String what, double v, double lo, double hi) {
         if (!(v >= lo && v <= hi)) throw new IllegalArgumentException(what + " must be in [" + lo + ", " + hi + "], got " + v);
     }

@@ -78,7 +78,7 @@ public final class RmsProp extends FlatOptimizer {
 
     @Override
     public String describe() {
-        return String.format("rmsprop(lr=%g, alpha=%g, eps=%g, weight_decay=%g, momentum=%g, centered=%s)",
-                lr, alpha, eps, weightDecay, momentum, centered);
+        return String.format("rmsprop(lr=%s, alpha=%s, eps=%s, weight_decay=%s, momentum=%s, centered=%s)",
+                num(lr), num(alpha), num(eps), num(weightDecay), num(momentum), centered);
     }
 }

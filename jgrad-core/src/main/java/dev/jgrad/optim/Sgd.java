@@ -59,7 +59,7 @@ public final class Sgd extends FlatOptimizer {
 
     @Override
     public String describe() {
-        return String.format("sgd(lr=%g, momentum=%g, dampening=%g, nesterov=%s, weight_decay=%g)",
-                lr, momentum, dampening, nesterov, weightDecay);
+        return String.format("sgd(lr=%s, momentum=%s, dampening=%s, nesterov=%s, weight_decay=%s)",
+                num(lr), num(momentum), num(dampening), nesterov, num(weightDecay));
     }
 }

@@ -1,0 +1,115 @@
+package dev.jgrad.cli;
+
+import dev.jgrad.data.CsvReader;
+import dev.jgrad.io.Json;
+import dev.jgrad.io.ModelFile;
+import dev.jgrad.kernel.Parallel;
+import dev.jgrad.nn.Loss;
+import dev.jgrad.nn.Losses;
+import dev.jgrad.nn.Parameter;
+import dev.jgrad.nn.Sequential;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Tensor;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "grad", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Prints the loss and every gradient for one batch, in the layout of the weights (out x in).",
+                "X and T are CSV files without header, one row per sample; T is one-hot or real values (or class indices).",
+                "The batch goes to the network as given (no input normalisation); dropout is off.",
+                "Example: jgrad grad --weights w.safetensors --activations relu,identity --loss softmax_cross_entropy --input X.csv --target T.csv --json"})
+final class GradCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    static final class Source {
+        @Option(names = "--model", paramLabel = "FILE", description = "a jgrad model file")
+        Path model;
+        @Option(names = "--weights", paramLabel = "FILE", description = "a plain safetensors file of layers.<i>.weight/bias")
+        Path weights;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+    @Option(names = "--activations", split = ",", description = "with --weights: one activation per dense layer")
+    List<String> activations;
+    @Option(names = "--loss", description = "with --weights: the loss (mse, l1, huber(d), softmax_cross_entropy, bce_with_logits)")
+    String loss;
+    @Option(names = "--input", required = true, paramLabel = "X.csv")
+    Path input;
+    @Option(names = "--target", required = true, paramLabel = "T.csv")
+    Path target;
+    @Option(names = "--precision", description = "float or double (default: ${DEFAULT-VALUE})")
+    String precision = "float";
+    @Option(names = "--json", description = "print one JSON document")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        DType dtype = DType.parse(precision);
+        Sequential net;
+        Loss l;
+        if (source.model != null) {
+            var loaded = ModelFile.loadWithContents(source.model, dtype, Parallel.common());
+            net = loaded.model().network();
+            l = loss != null ? Losses.parse(loss) : loaded.model().loss();
+        } else {
+            if (activations == null || loss == null) {
+                throw new IllegalArgumentException("usage: --weights needs --activations and --loss");
+            }
+            net = ModelFile.fromPlainWeights(source.weights, activations, dtype, Parallel.common());
+            l = Losses.parse(loss);
+        }
+        CsvReader.Options plain = CsvReader.Options.defaults().withHeader(false).withLabel("");
+        Tensor x = CsvReader.read(input, plain).features().to(dtype);
+        Tensor t = CsvReader.read(target, plain).features().to(dtype);
+        if (x.rows() != t.rows()) {
+            throw new IllegalArgumentException(input + " has " + x.rows() + " rows but " + target + " has " + t.rows());
+        }
+        net.forward(x, false);
+        net.zeroGrad();
+        double value = net.backward(l, t, true);
+        Map<String, Object> grads = new LinkedHashMap<>();
+        for (Parameter p : net.parameters()) grads.put(p.name(), nested(p.grad()));
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("loss", value);
+        doc.put("gradients", grads);
+        doc.put("input_gradient", nested(net.inputGradient()));
+        var out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Json.write(doc));
+        } else {
+            out.printf("loss %.10g  (%s, batch %d, %s)%n", value, l.spec(), x.rows(), dtype);
+            for (Parameter p : net.parameters()) out.printf("d%s %s:%n%s", p.name(), p.grad().shape(), matrix(p.grad()));
+            out.printf("dinput %s:%n%s", net.inputGradient().shape(), matrix(net.inputGradient()));
+        }
+        return 0;
+    }
+
+    /** A matrix as nested lists of rows, a vector as a list. */
+    static Object nested(Tensor t) {
+        if (t.shape().rank() == 1) return t.toDoubleArray();
+        List<Object> rows = new ArrayList<>();
+        for (double[] r : t.toRows()) rows.add(r);
+        return rows;
+    }
+
+    static String matrix(Tensor t) {
+        StringBuilder sb = new StringBuilder();
+        for (double[] r : t.toRows()) {
+            sb.append("  ");
+            for (double v : r) sb.append(String.format("% .6e ", v));
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}

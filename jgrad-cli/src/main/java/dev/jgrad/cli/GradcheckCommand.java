@@ -1,0 +1,114 @@
+package dev.jgrad.cli;
+
+import dev.jgrad.check.GradientCheck;
+import dev.jgrad.io.Json;
+import dev.jgrad.io.Model;
+import dev.jgrad.io.ModelFile;
+import dev.jgrad.nn.Activations;
+import dev.jgrad.nn.Loss;
+import dev.jgrad.nn.Losses;
+import dev.jgrad.nn.Sequential;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Rng;
+import dev.jgrad.tensor.Tensor;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+@Command(name = "gradcheck", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Checks backpropagation against central finite differences in double precision and prints the worst",
+                "relative error |a - n| / max(|a| + |n|, floor) per parameter tensor. Exit code 1 when above the tolerance.",
+                "Example: jgrad gradcheck --layers 16:tanh,8:gelu --input-size 5 --outputs 3 --loss softmax_cross_entropy"})
+final class GradcheckCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "FILE", description = "check this model (default: a random network from --layers)")
+    Path model;
+    @Option(names = "--layers", description = "hidden layers of the random network (default: ${DEFAULT-VALUE})")
+    String layers = "8:tanh,6:gelu";
+    @Option(names = "--input-size", description = "inputs of the random network (default: ${DEFAULT-VALUE})")
+    int inputSize = 4;
+    @Option(names = "--outputs", description = "outputs of the random network (default: ${DEFAULT-VALUE})")
+    int outputs = 3;
+    @Option(names = "--output-activation", description = "(default: softmax for softmax_cross_entropy, identity otherwise)")
+    String outputActivation;
+    @Option(names = "--loss", description = "(default: the model's, or ${DEFAULT-VALUE})")
+    String loss = "softmax_cross_entropy";
+    @Option(names = "--batch", description = "samples in the checked batch (default: ${DEFAULT-VALUE})")
+    int batch = 4;
+    @Option(names = "--seed", description = "(default: ${DEFAULT-VALUE})")
+    long seed = 1;
+    @Option(names = "--sample", description = "check at most this many values per tensor (default: all)")
+    Integer sample;
+    @Option(names = "--tolerance", description = "(default: ${DEFAULT-VALUE})")
+    double tolerance = 1e-7;
+    @Option(names = "--json", description = "print one JSON document")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Sequential net;
+        Loss l;
+        if (model != null) {
+            Model m = ModelFile.load(model);
+            net = m.network();
+            l = m.loss();
+        } else {
+            l = Losses.parse(loss);
+            Sequential.Builder b = Sequential.builder(inputSize).dtype(DType.F64).seed(seed);
+            NetworkSpec.parse(layers).addHidden(b, "none", 0);
+            String outAct = outputActivation != null ? outputActivation
+                    : l.fusesWith(Activations.SOFTMAX) ? "softmax" : "identity";
+            b.dense(outputs, outAct);
+            net = b.build();
+        }
+        Random r = new Random(seed);
+        Tensor x = Tensor.zeros(DType.F64, batch, net.inputSize());
+        for (int i = 0; i < x.size(); i++) x.set(i, r.nextGaussian());
+        Tensor t = target(l, batch, net.outputSize(), new Rng(seed));
+        GradientCheck check = GradientCheck.defaults();
+        if (sample != null) check = check.samplePerTensor(sample, seed);
+        GradientCheck.Report rep = check.run(net, l, x, t);
+        boolean ok = rep.passes(tolerance);
+        var out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("checked", rep.checked());
+            doc.put("max_relative_error", rep.maxRelativeError());
+            doc.put("tolerance", tolerance);
+            doc.put("passed", ok);
+            Map<String, Object> per = new LinkedHashMap<>();
+            rep.worstPerTensor().forEach((k, e) -> per.put(k, Map.of("index", e.index(), "analytic", e.analytic(),
+                    "numeric", e.numeric(), "relative_error", e.relativeError())));
+            doc.put("tensors", per);
+            out.println(Json.write(doc));
+        } else {
+            out.print(net.summary());
+            out.printf("loss %s, batch %d, float64, five-point central differences%n%n", l.spec(), batch);
+            out.printf("%-28s %8s %22s %22s %12s%n", "tensor", "index", "analytic", "numeric", "rel. error");
+            rep.worstPerTensor().forEach((k, e) -> out.printf("%-28s %8d %22.14e %22.14e %12.3e%n", k, e.index(),
+                    e.analytic(), e.numeric(), e.relativeError()));
+            out.printf("%n%d values checked; worst relative error %.3e %s tolerance %.1e: %s%n", rep.checked(),
+                    rep.maxRelativeError(), ok ? "within" : "ABOVE", tolerance, ok ? "PASSED" : "FAILED");
+        }
+        return ok ? 0 : 1;
+    }
+
+    static Tensor target(Loss l, int rows, int cols, Rng r) {
+        if (l.fusesWith(Activations.SOFTMAX)) {
+            Tensor t = Tensor.zeros(DType.F64, rows, 1);
+            for (int i = 0; i < rows; i++) t.set(i, r.nextInt(cols));
+            return t;
+        }
+        Tensor t = Tensor.zeros(DType.F64, rows, cols);
+        for (int i = 0; i < t.size(); i++) t.set(i, r.nextDouble());
+        return t;
+    }
+}

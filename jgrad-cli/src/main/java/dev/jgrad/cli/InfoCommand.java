@@ -1,0 +1,46 @@
+package dev.jgrad.cli;
+
+import dev.jgrad.io.Json;
+import dev.jgrad.io.Model;
+import dev.jgrad.io.ModelFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Shows a model's architecture, parameter count, loss, classes and input normalisation.")
+final class InfoCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "FILE")
+    Path model;
+    @Option(names = "--json", description = "print the model description as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        var out = spec.commandLine().getOut();
+        Model m = ModelFile.load(model);
+        if (json) {
+            Map<String, Object> d = ModelFile.describe(m);
+            d.remove("normalizer");
+            d.put("normalizer", m.normalizer().kind());
+            out.println(Json.write(d));
+            return 0;
+        }
+        out.printf("%s (%,d bytes)%n", model, Files.size(model));
+        out.print(m.network().summary());
+        out.printf("loss: %s%n", m.loss().spec());
+        out.printf("task: %s%n", m.isClassification() ? "classification, " + m.classNames().size() + " classes: "
+                + String.join(", ", m.classNames()) : "regression, " + m.network().outputSize() + " outputs");
+        out.printf("input normalisation: %s%n", m.normalizer().kind());
+        if (m.imageShape() != null) out.printf("images: %d x %d%n", m.imageShape()[0], m.imageShape()[1]);
+        return 0;
+    }
+}
