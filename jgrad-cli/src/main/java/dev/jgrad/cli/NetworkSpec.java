@@ -2,6 +2,7 @@ package dev.jgrad.cli;
 
 import dev.jgrad.nn.Activation;
 import dev.jgrad.nn.Activations;
+import dev.jgrad.nn.Init;
 import dev.jgrad.nn.Sequential;
 
 import java.util.ArrayList;
@@ -54,8 +55,14 @@ record NetworkSpec(List<Integer> widths, List<Activation> activations) {
 
     /** Adds the hidden layers (each optionally followed by a normalisation layer and dropout) to a builder. */
     void addHidden(Sequential.Builder b, String norm, double dropout) {
+        addHidden(b, norm, dropout, null);
+    }
+
+    /** As above, with one initialisation for every layer (null: each activation's default). */
+    void addHidden(Sequential.Builder b, String norm, double dropout, Init init) {
         for (int i = 0; i < widths.size(); i++) {
-            b.dense(widths.get(i), activations.get(i));
+            if (init != null) b.dense(widths.get(i), activations.get(i), init);
+            else b.dense(widths.get(i), activations.get(i));
             if ("batch".equals(norm)) b.batchNorm();
             else if ("layer".equals(norm)) b.layerNorm();
             if (dropout > 0) b.dropout(dropout);

@@ -7,6 +7,7 @@ import dev.jgrad.io.Model;
 import dev.jgrad.io.ModelFile;
 import dev.jgrad.kernel.Kernels;
 import dev.jgrad.nn.Activations;
+import dev.jgrad.nn.Init;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Sequential;
@@ -51,6 +52,8 @@ final class TrainCommand implements Callable<Integer> {
     String testFile;
     @Option(names = "--layers", paramLabel = "SPEC", description = "hidden layers as width:activation,... (default: ${DEFAULT-VALUE}); the output layer follows from the task")
     String layers = "256:relu,128:relu";
+    @Option(names = "--init", description = "weight initialisation: he_uniform, he_normal, glorot_uniform, glorot_normal, lecun_normal (default: he for the relu family, glorot otherwise)")
+    String init;
     @Option(names = "--loss", description = "loss (default: softmax_cross_entropy for classes, mse for regression)")
     String loss;
     @Option(names = "--label-smoothing", description = "label smoothing for softmax cross-entropy (default: ${DEFAULT-VALUE})")
@@ -151,8 +154,11 @@ final class TrainCommand implements Callable<Integer> {
         NetworkSpec ns = NetworkSpec.parse(layers);
         Sequential.Builder b = Sequential.builder(train.featureCount()).seed(seed);
         if (threads != null) b.threads(threads);
-        ns.addHidden(b, norm, dropout);
-        b.dense(train.outputWidth(), classify && lossFn.fusesWith(Activations.SOFTMAX) ? Activations.SOFTMAX : Activations.IDENTITY);
+        Init weightInit = init == null ? null : Init.parse(init);
+        ns.addHidden(b, norm, dropout, weightInit);
+        var outAct = classify && lossFn.fusesWith(Activations.SOFTMAX) ? Activations.SOFTMAX : Activations.IDENTITY;
+        if (weightInit != null) b.dense(train.outputWidth(), outAct, weightInit);
+        else b.dense(train.outputWidth(), outAct);
         if (!norm.equals("none") && !norm.equals("batch") && !norm.equals("layer")) {
             throw new IllegalArgumentException("usage: --norm takes none, batch or layer, not '" + norm + "'");
         }

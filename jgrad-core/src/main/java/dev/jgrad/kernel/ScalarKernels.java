@@ -121,4 +121,19 @@ final class ScalarKernels implements Kernels {
         for (int i = 0; i < len; i++) if (!Double.isFinite(a[off + i])) return i;
         return -1;
     }
+
+    @Override
+    public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, int n,
+                     float beta1, float beta2, float stepSize, float bc2Sqrt, float eps, float shrink, float l2) {
+        float c1 = 1 - beta1, c2 = 1 - beta2;
+        for (int i = 0; i < n; i++) {
+            float pi = p[po + i] * shrink;
+            float gi = g[go + i] + l2 * pi;
+            float mi = beta1 * m[i] + c1 * gi;
+            float vi = beta2 * v[i] + c2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[po + i] = pi - stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
+        }
+    }
 }

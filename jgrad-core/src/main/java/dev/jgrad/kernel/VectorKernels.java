@@ -10,10 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Kernels on the Vector API (jdk.incubator.vector), loaded by name from {@link Kernels} only
  * when the module is readable.
  *
- * <p>float32 GEMM follows the Goto/BLIS structure: B is packed into panels NR columns wide and
- * A into panels MR rows tall, both in k-major order, for blocks of KC steps of k (sized to keep a
- * B panel in L1 and an A block in L2); a 6 × 2L register-blocked micro-kernel (L = lanes, so 6×16
- * on AVX2) keeps 12 accumulators and broadcasts one A value against two B vectors per FMA pair.
+ * <p>float32 GEMM follows the Goto/BLIS structure: B is packed into panels NR columns wide, in
+ * k-major order, for blocks of KC steps of k (sized to keep a B panel in L1 and an A block in
+ * L2); A is read in place, which costs the micro-kernel nothing and saves a copy; a 3 × 3L register-blocked micro-kernel (L = lanes, so 3×24
+ * on AVX2) keeps 9 accumulators and broadcasts one A value against three B vectors.
  * Edges are handled by zero-padded panels, so every element of C is summed in the same order
  * whatever tile it falls in: over k-blocks in order, each block's partial sum added to C.
  * Threads take disjoint ranges of whole panels, so results do not depend on the thread count.
@@ -26,8 +26,8 @@ final class VectorKernels implements Kernels {
             ? DoubleVector.SPECIES_PREFERRED
             : VectorSpecies.of(double.class, VectorShape.forBitSize(FS.vectorBitSize()));
     static final int L = FS.length();
-    static final int MR = 6;
-    static final int NR = 2 * L;
+    static final int MR = 3;
+    static final int NR = 3 * L;
     static final int KC = 256;
     static final int MC = 120;
     static final int NC = 1024;
@@ -57,7 +57,7 @@ final class VectorKernels implements Kernels {
 
     /** Per-thread packing buffers, sized once. */
     private static final class Scratch {
-        final float[] ap = new float[MC * KC];
+        final float[] ap = new float[MR * KC];
         final float[] bp = new float[KC * NC];
         final float[] tile = new float[MR * NR];
     }
@@ -103,8 +103,9 @@ final class VectorKernels implements Kernels {
         g.c = c; g.cOff = cOff; g.ldc = ldc; g.accumulate = accumulate;
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         int threads = (long) m * n * k < PARALLEL_WORK ? 1 : par.threads();
-        // Split the dimension with more panels: each part packs only its own share of that operand.
-        g.splitN = nPanels >= mPanels;
+        // Split the columns when there are enough of them: each part then packs only its own share
+        // of B, the one operand that is packed. Narrow outputs (the classifier layer) split rows.
+        g.splitN = nPanels >= threads || nPanels >= mPanels;
         g.parts = Math.max(1, Math.min(threads, g.splitN ? nPanels : mPanels));
         try {
             par.run(g.parts, g);
@@ -128,16 +129,26 @@ final class VectorKernels implements Kernels {
                 boolean overwrite = pc == 0 && !g.accumulate;
                 for (int ic = m0; ic < m1; ic += mcStd) {
                     int mc = Math.min(mcStd, m1 - ic);
-                    packA(g.a, g.aOff + ic * g.aRs + pc * g.aCs, g.aRs, g.aCs, mc, kc, s.ap);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             int ci = g.cOff + (ic + ir) * g.ldc + jc + jr;
-                            if (mr == MR && nr == NR) {
-                                micro(kc, s.ap, ir * kc, s.bp, jr * kc, g.c, ci, g.ldc, overwrite);
+                            // Full row panels read A where it lies (three strided streams the
+                            // prefetchers follow); only a last partial panel is padded into a buffer.
+                            float[] a = g.a;
+                            int ai = g.aOff + (ic + ir) * g.aRs + pc * g.aCs, aRs = g.aRs, aCs = g.aCs;
+                            if (mr < MR) {
+                                packA(g.a, ai, g.aRs, g.aCs, mr, kc, s.ap);
+                                a = s.ap;
+                                ai = 0;
+                                aRs = 1;
+                                aCs = MR;
+                            }
+                            if (nr == NR && mr == MR) {
+                                micro(kc, a, ai, aRs, aCs, s.bp, jr * kc, g.c, ci, g.ldc, overwrite);
                             } else {
-                                edge(kc, s.ap, ir * kc, s.bp, jr * kc, g.c, ci, g.ldc, mr, nr, overwrite, s.tile);
+                                edge(kc, a, ai, aRs, aCs, s.bp, jr * kc, g.c, ci, g.ldc, mr, nr, overwrite, s.tile);
                             }
                         }
                     }
@@ -155,6 +166,7 @@ final class VectorKernels implements Kernels {
                 for (int p = 0, src = base + jr, d = dst; p < kc; p++, src += bRs, d += NR) {
                     FloatVector.fromArray(FS, b, src).intoArray(bp, d);
                     FloatVector.fromArray(FS, b, src + L).intoArray(bp, d + L);
+                    FloatVector.fromArray(FS, b, src + 2 * L).intoArray(bp, d + 2 * L);
                 }
             } else if (bRs == 1) {
                 // B is a transposed row-major matrix (the X·Wᵀ case): each column is contiguous.
@@ -175,26 +187,11 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /** Packs mc × kc of A into panels of MR rows: panel at row ir starts at ir*kc, step p at +p*MR. */
-    private static void packA(float[] a, int base, int aRs, int aCs, int mc, int kc, float[] ap) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int mr = Math.min(MR, mc - ir);
-            int dst = ir * kc;
-            if (aCs == 1) {
-                for (int ii = 0; ii < MR; ii++) {
-                    if (ii < mr) {
-                        int src = base + (ir + ii) * aRs;
-                        for (int p = 0; p < kc; p++) ap[dst + p * MR + ii] = a[src + p];
-                    } else {
-                        for (int p = 0; p < kc; p++) ap[dst + p * MR + ii] = 0f;
-                    }
-                }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    int src = base + p * aCs + ir * aRs;
-                    for (int ii = 0; ii < MR; ii++) ap[dst + p * MR + ii] = ii < mr ? a[src + ii * aRs] : 0f;
-                }
-            }
+    /** Packs a last panel of mr < MR rows of A, zero-padded to MR, k-major: step p at p*MR. */
+    private static void packA(float[] a, int base, int aRs, int aCs, int mr, int kc, float[] ap) {
+        for (int p = 0; p < kc; p++) {
+            int src = base + p * aCs;
+            for (int ii = 0; ii < MR; ii++) ap[p * MR + ii] = ii < mr ? a[src + ii * aRs] : 0f;
         }
     }
 
@@ -202,72 +199,65 @@ final class VectorKernels implements Kernels {
      * An edge tile: the valid part of C goes through an MR × NR buffer so the full micro-kernel,
      * with the same summation order, serves it too.
      */
-    private static void edge(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
+    private static void edge(int kc, float[] a, int ai, int aRs, int aCs, float[] bp, int bi, float[] c, int ci, int ldc,
                              int mr, int nr, boolean overwrite, float[] tile) {
         if (!overwrite) {
             for (int r = 0; r < mr; r++) System.arraycopy(c, ci + r * ldc, tile, r * NR, nr);
         }
-        micro(kc, ap, ai, bp, bi, tile, 0, NR, overwrite);
+        micro(kc, a, ai, aRs, aCs, bp, bi, tile, 0, NR, overwrite);
         for (int r = 0; r < mr; r++) System.arraycopy(tile, r * NR, c, ci + r * ldc, nr);
     }
 
-    /** C[6 × 2L] (+)= Σ_p a_p b_pᵀ over one packed A panel and one packed B panel; kept small so C2 inlines all of it. */
-    private static void micro(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc, boolean overwrite) {
-        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS);
-        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
-        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS);
-        FloatVector c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS);
-        FloatVector c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS);
-        FloatVector c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS);
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+    /**
+     * C[3 × 3L] (+)= Σ_p a_p b_pᵀ over one packed A panel and one packed B panel. Three rows by
+     * three vectors keeps nine accumulators, three B vectors and one broadcast in registers:
+     * measured on AVX2 it runs near the FMA peak, where a 6 × 2L tile, one register short,
+     * spills and runs at half speed. Kept small so C2 inlines all of it.
+     */
+    private static void micro(int kc, float[] a, int ai, int aRs, int aCs, float[] bp, int bi, float[] c, int ci, int ldc,
+                              boolean overwrite) {
+        int a0 = ai, a1 = ai + aRs, a2 = ai + 2 * aRs;
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS);
+        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++, a0 += aCs, a1 += aCs, a2 += aCs, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
             FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
-            FloatVector a0 = FloatVector.broadcast(FS, ap[ai]);
-            c00 = b0.fma(a0, c00);
-            c01 = b1.fma(a0, c01);
-            FloatVector a1 = FloatVector.broadcast(FS, ap[ai + 1]);
-            c10 = b0.fma(a1, c10);
-            c11 = b1.fma(a1, c11);
-            FloatVector a2 = FloatVector.broadcast(FS, ap[ai + 2]);
-            c20 = b0.fma(a2, c20);
-            c21 = b1.fma(a2, c21);
-            FloatVector a3 = FloatVector.broadcast(FS, ap[ai + 3]);
-            c30 = b0.fma(a3, c30);
-            c31 = b1.fma(a3, c31);
-            FloatVector a4 = FloatVector.broadcast(FS, ap[ai + 4]);
-            c40 = b0.fma(a4, c40);
-            c41 = b1.fma(a4, c41);
-            FloatVector a5 = FloatVector.broadcast(FS, ap[ai + 5]);
-            c50 = b0.fma(a5, c50);
-            c51 = b1.fma(a5, c51);
+            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + 2 * L);
+            FloatVector x0 = FloatVector.broadcast(FS, a[a0]);
+            c00 = b0.fma(x0, c00);
+            c01 = b1.fma(x0, c01);
+            c02 = b2.fma(x0, c02);
+            FloatVector x1 = FloatVector.broadcast(FS, a[a1]);
+            c10 = b0.fma(x1, c10);
+            c11 = b1.fma(x1, c11);
+            c12 = b2.fma(x1, c12);
+            FloatVector x2 = FloatVector.broadcast(FS, a[a2]);
+            c20 = b0.fma(x2, c20);
+            c21 = b1.fma(x2, c21);
+            c22 = b2.fma(x2, c22);
         }
-        int r1 = ci + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
+        int r1 = ci + ldc, r2 = r1 + ldc;
         if (!overwrite) {
             c00 = FloatVector.fromArray(FS, c, ci).add(c00);
             c01 = FloatVector.fromArray(FS, c, ci + L).add(c01);
+            c02 = FloatVector.fromArray(FS, c, ci + 2 * L).add(c02);
             c10 = FloatVector.fromArray(FS, c, r1).add(c10);
             c11 = FloatVector.fromArray(FS, c, r1 + L).add(c11);
+            c12 = FloatVector.fromArray(FS, c, r1 + 2 * L).add(c12);
             c20 = FloatVector.fromArray(FS, c, r2).add(c20);
             c21 = FloatVector.fromArray(FS, c, r2 + L).add(c21);
-            c30 = FloatVector.fromArray(FS, c, r3).add(c30);
-            c31 = FloatVector.fromArray(FS, c, r3 + L).add(c31);
-            c40 = FloatVector.fromArray(FS, c, r4).add(c40);
-            c41 = FloatVector.fromArray(FS, c, r4 + L).add(c41);
-            c50 = FloatVector.fromArray(FS, c, r5).add(c50);
-            c51 = FloatVector.fromArray(FS, c, r5 + L).add(c51);
+            c22 = FloatVector.fromArray(FS, c, r2 + 2 * L).add(c22);
         }
         c00.intoArray(c, ci);
         c01.intoArray(c, ci + L);
+        c02.intoArray(c, ci + 2 * L);
         c10.intoArray(c, r1);
         c11.intoArray(c, r1 + L);
+        c12.intoArray(c, r1 + 2 * L);
         c20.intoArray(c, r2);
         c21.intoArray(c, r2 + L);
-        c30.intoArray(c, r3);
-        c31.intoArray(c, r3 + L);
-        c40.intoArray(c, r4);
-        c41.intoArray(c, r4 + L);
-        c50.intoArray(c, r5);
-        c51.intoArray(c, r5 + L);
+        c22.intoArray(c, r2 + 2 * L);
     }
 
     @Override
@@ -353,5 +343,32 @@ final class VectorKernels implements Kernels {
         }
         for (; i < len; i++) if (!Double.isFinite(a[off + i])) return i;
         return -1;
+    }
+
+    @Override
+    public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, int n,
+                     float beta1, float beta2, float stepSize, float bc2Sqrt, float eps, float shrink, float l2) {
+        float c1 = 1 - beta1, c2 = 1 - beta2;
+        int bound = FS.loopBound(n), i = 0;
+        // The same operations in the same order as the scalar loop, so both give the same bits.
+        for (; i < bound; i += L) {
+            FloatVector pi = FloatVector.fromArray(FS, p, po + i).mul(shrink);
+            FloatVector gi = FloatVector.fromArray(FS, g, go + i).add(pi.mul(l2));
+            FloatVector mi = FloatVector.fromArray(FS, m, i).mul(beta1).add(gi.mul(c1));
+            FloatVector vi = FloatVector.fromArray(FS, v, i).mul(beta2).add(gi.mul(c2).mul(gi));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector denom = vi.sqrt().div(bc2Sqrt).add(eps);
+            pi.sub(mi.mul(stepSize).div(denom)).intoArray(p, po + i);
+        }
+        for (; i < n; i++) {
+            float pi = p[po + i] * shrink;
+            float gi = g[go + i] + l2 * pi;
+            float mi = beta1 * m[i] + c1 * gi;
+            float vi = beta2 * v[i] + c2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[po + i] = pi - stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.jgrad.optim;
 
+import dev.jgrad.kernel.Kernels;
+
 /**
  * Adam and AdamW, as torch.optim.Adam and torch.optim.AdamW:
  * g ← g + λp (Adam's L2 decay) or p ← p(1 − ηλ) (AdamW's decoupled decay);
@@ -36,9 +38,16 @@ public final class Adam extends FlatOptimizer {
 
     @Override
     void update(float[] p, int po, float[] g, int go, int n) {
-        float[] m = f("exp_avg"), v = f("exp_avg_sq"), vmax = amsgrad ? f("max_exp_avg_sq") : null;
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        float[] m = f("exp_avg"), v = f("exp_avg_sq");
+        if (!amsgrad) {
+            // The hot path: one fused pass in the chosen kernels.
+            Kernels.get().adam(p, po, g, go, m, v, n, (float) beta1, (float) beta2, (float) stepSize, (float) bc2Sqrt,
+                    (float) eps, decoupled ? (float) (1 - lr * weightDecay) : 1f, decoupled ? 0f : (float) weightDecay);
+            return;
+        }
+        float[] vmax = f("max_exp_avg_sq");
         double shrink = decoupled ? 1 - lr * weightDecay : 1;
         double l2 = decoupled ? 0 : weightDecay;
         for (int i = 0; i < n; i++) {
@@ -48,7 +57,7 @@ public final class Adam extends FlatOptimizer {
             double vi = beta2 * v[i] + (1 - beta2) * gi * gi;
             m[i] = (float) mi;
             v[i] = (float) vi;
-            if (vmax != null) vi = vmax[i] = Math.max(vmax[i], (float) vi);
+            vi = vmax[i] = Math.max(vmax[i], (float) vi);
             p[po + i] = (float) (pi - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps));
         }
     }
