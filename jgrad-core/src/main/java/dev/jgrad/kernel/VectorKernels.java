@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>float32 GEMM follows the Goto/BLIS structure: B is packed into panels NR columns wide, in
  * k-major order, for blocks of KC steps of k (sized to keep a B panel in L1 and an A block in
- * L2); A is read in place, which costs the micro-kernel nothing and saves a copy; a 3 × 3L register-blocked micro-kernel (L = lanes, so 3×24
+ * L2); row-major A is read in place, transposed A is packed into MR-row panels; a 3 × 3L register-blocked micro-kernel (L = lanes, so 3×24
  * on AVX2) keeps 9 accumulators and broadcasts one A value against three B vectors.
  * Edges are handled by zero-padded panels, so every element of C is summed in the same order
  * whatever tile it falls in: over k-blocks in order, each block's partial sum added to C.
@@ -57,7 +57,8 @@ final class VectorKernels implements Kernels {
 
     /** Per-thread packing buffers, sized once. */
     private static final class Scratch {
-        final float[] ap = new float[MR * KC];
+        final float[] ap = new float[(MC + MR) * KC];
+        final float[] edgeA = new float[MR * KC];
         final float[] bp = new float[KC * NC];
         final float[] tile = new float[MR * NR];
     }
@@ -129,18 +130,32 @@ final class VectorKernels implements Kernels {
                 boolean overwrite = pc == 0 && !g.accumulate;
                 for (int ic = m0; ic < m1; ic += mcStd) {
                     int mc = Math.min(mcStd, m1 - ic);
+                    // Row-major A (X in X·Wᵀ, Δ in Δ·W) is read where it lies: three streams the
+                    // prefetchers follow. Transposed A (Δᵀ in Δᵀ·X) would stride through memory a
+                    // power of two apart and thrash L1 sets, so it is packed, a block at a time.
+                    boolean packed = g.aCs != 1;
+                    if (packed) packA(g.a, g.aOff + ic * g.aRs + pc * g.aCs, g.aRs, g.aCs, mc, kc, s.ap);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             int ci = g.cOff + (ic + ir) * g.ldc + jc + jr;
-                            // Full row panels read A where it lies (three strided streams the
-                            // prefetchers follow); only a last partial panel is padded into a buffer.
-                            float[] a = g.a;
-                            int ai = g.aOff + (ic + ir) * g.aRs + pc * g.aCs, aRs = g.aRs, aCs = g.aCs;
-                            if (mr < MR) {
-                                packA(g.a, ai, g.aRs, g.aCs, mr, kc, s.ap);
+                            float[] a;
+                            int ai, aRs, aCs;
+                            if (packed) {
                                 a = s.ap;
+                                ai = ir * kc;
+                                aRs = 1;
+                                aCs = MR;
+                            } else if (mr == MR) {
+                                a = g.a;
+                                ai = g.aOff + (ic + ir) * g.aRs + pc;
+                                aRs = g.aRs;
+                                aCs = 1;
+                            } else {
+                                // A last partial row panel is padded into a buffer.
+                                packA(g.a, g.aOff + (ic + ir) * g.aRs + pc, g.aRs, 1, mr, kc, s.edgeA);
+                                a = s.edgeA;
                                 ai = 0;
                                 aRs = 1;
                                 aCs = MR;
@@ -187,11 +202,15 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /** Packs a last panel of mr < MR rows of A, zero-padded to MR, k-major: step p at p*MR. */
-    private static void packA(float[] a, int base, int aRs, int aCs, int mr, int kc, float[] ap) {
-        for (int p = 0; p < kc; p++) {
-            int src = base + p * aCs;
-            for (int ii = 0; ii < MR; ii++) ap[p * MR + ii] = ii < mr ? a[src + ii * aRs] : 0f;
+    /** Packs mc × kc of A into panels of MR rows, zero-padded: panel at row ir starts at ir*kc, step p at +p*MR. */
+    private static void packA(float[] a, int base, int aRs, int aCs, int mc, int kc, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int dst = ir * kc;
+            for (int p = 0; p < kc; p++) {
+                int src = base + p * aCs + ir * aRs;
+                for (int ii = 0; ii < MR; ii++) ap[dst + p * MR + ii] = ii < mr ? a[src + ii * aRs] : 0f;
+            }
         }
     }
 
