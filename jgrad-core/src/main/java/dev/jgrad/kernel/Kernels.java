@@ -43,6 +43,12 @@ public interface Kernels {
 
     int firstNonFinite(double[] a, int off, int len);
 
+    /** Z[i, :] += b, then Y = max(Z, 0): a dense layer's bias and relu in one pass over m rows of n. */
+    void biasRelu(float[] z, int zOff, float[] y, int yOff, int m, int n, float[] b, int bOff);
+
+    /** Δ = G where Z > 0, else 0: relu's backward over n elements. */
+    void reluBackward(float[] z, int zOff, float[] g, int gOff, float[] d, int dOff, int n);
+
     /**
      * One fused Adam/AdamW step over float32 buffers (the training hot path), per element:
      * p ← p·shrink; g ← g + l2·p; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;

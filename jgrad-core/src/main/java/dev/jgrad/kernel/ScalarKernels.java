@@ -136,4 +136,20 @@ final class ScalarKernels implements Kernels {
             p[po + i] = pi - stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
         }
     }
+
+    @Override
+    public void biasRelu(float[] z, int zOff, float[] y, int yOff, int m, int n, float[] b, int bOff) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float v = z[zOff + i * n + j] + b[bOff + j];
+                z[zOff + i * n + j] = v;
+                y[yOff + i * n + j] = Math.max(v, 0f);
+            }
+        }
+    }
+
+    @Override
+    public void reluBackward(float[] z, int zOff, float[] g, int gOff, float[] d, int dOff, int n) {
+        for (int i = 0; i < n; i++) d[dOff + i] = z[zOff + i] > 0 ? g[gOff + i] : 0f;
+    }
 }

@@ -390,4 +390,35 @@ final class VectorKernels implements Kernels {
             p[po + i] = pi - stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
         }
     }
+
+    @Override
+    public void biasRelu(float[] z, int zOff, float[] y, int yOff, int m, int n, float[] b, int bOff) {
+        int bound = FS.loopBound(n);
+        FloatVector zero = FloatVector.zero(FS);
+        for (int i = 0; i < m; i++) {
+            int zi = zOff + i * n, yi = yOff + i * n;
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector v = FloatVector.fromArray(FS, z, zi + j).add(FloatVector.fromArray(FS, b, bOff + j));
+                v.intoArray(z, zi + j);
+                v.max(zero).intoArray(y, yi + j);
+            }
+            for (; j < n; j++) {
+                float v = z[zi + j] + b[bOff + j];
+                z[zi + j] = v;
+                y[yi + j] = Math.max(v, 0f);
+            }
+        }
+    }
+
+    @Override
+    public void reluBackward(float[] z, int zOff, float[] g, int gOff, float[] d, int dOff, int n) {
+        int bound = FS.loopBound(n), i = 0;
+        FloatVector zero = FloatVector.zero(FS);
+        for (; i < bound; i += L) {
+            FloatVector zv = FloatVector.fromArray(FS, z, zOff + i);
+            zero.blend(FloatVector.fromArray(FS, g, gOff + i), zv.compare(VectorOperators.GT, 0f)).intoArray(d, dOff + i);
+        }
+        for (; i < n; i++) d[dOff + i] = z[zOff + i] > 0 ? g[gOff + i] : 0f;
+    }
 }
