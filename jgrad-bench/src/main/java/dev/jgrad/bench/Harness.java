@@ -1,0 +1,94 @@
+package dev.jgrad.bench;
+
+import dev.jgrad.io.Json;
+import dev.jgrad.kernel.Kernels;
+import dev.jgrad.kernel.Parallel;
+import dev.jgrad.nn.Sequential;
+import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The quick measurements of the end-to-end comparison (scripts/bench.py), as JSON lines:
+ * {@code gemm SHAPE... --threads T} prints GFLOP/s (median of repeated timed batches after a
+ * warm-up), {@code inference --threads T} prints single-sample and batch-128 latency in µs.
+ * JMH (GemmBenchmark, InferenceBenchmark) measures the same more rigorously and more slowly.
+ */
+public final class Harness {
+    private Harness() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 0) {
+            System.err.println("usage: Harness gemm SHAPE... [--threads T] | inference [--threads T]");
+            System.exit(2);
+        }
+        int threads = 1;
+        List<String> rest = new java.util.ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--threads")) threads = Integer.parseInt(args[++i]);
+            else rest.add(args[i]);
+        }
+        try (Parallel par = Parallel.create(threads)) {
+            if (args[0].equals("gemm")) {
+                for (String s : rest) gemm(new GemmShape(s), s, par, threads);
+            } else {
+                inference(threads);
+            }
+        }
+        System.exit(0);
+    }
+
+    /** Runs the work for three seconds, long enough for C2 to compile the kernels at full optimisation. */
+    static void warmUp(Runnable work) {
+        long end = System.nanoTime() + 3_000_000_000L;
+        while (System.nanoTime() < end) work.run();
+    }
+
+    static void gemm(GemmShape g, String spec, Parallel par, int threads) {
+        Kernels k = Kernels.get();
+        int reps = Math.max(3, (int) (2e8 / g.flops()));
+        warmUp(() -> g.run(k, par));
+        double[] t = new double[15];
+        for (int r = 0; r < t.length; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) g.run(k, par);
+            t[r] = (System.nanoTime() - t0) / 1e9 / reps;
+        }
+        Arrays.sort(t);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("kind", "gemm");
+        out.put("shape", spec);
+        out.put("threads", threads);
+        out.put("gflops", g.flops() / t[t.length / 2] / 1e9);
+        out.put("best_gflops", g.flops() / t[0] / 1e9);
+        System.out.println(Json.write(out));
+    }
+
+    static void inference(int threads) {
+        try (Sequential net = Sequential.builder(784).threads(threads).dense(256, "relu").dense(128, "relu").dense(10, "softmax").build()) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("kind", "inference");
+            out.put("threads", threads);
+            for (int batch : new int[]{1, 128}) {
+                Tensor x = Tensor.zeros(DType.F32, batch, 784);
+                for (int i = 0; i < x.size(); i++) x.set(i, (i * 31 % 255) / 255.0);
+                int reps = batch == 1 ? 2000 : 100;
+                warmUp(() -> net.forward(x));
+                double[] t = new double[25];
+                for (int r = 0; r < t.length; r++) {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < reps; i++) net.forward(x);
+                    t[r] = (System.nanoTime() - t0) / 1e3 / reps;
+                }
+                Arrays.sort(t);
+                out.put("batch_" + batch + "_median_us", t[t.length / 2]);
+            }
+            System.out.println(Json.write(out));
+        }
+    }
+}
