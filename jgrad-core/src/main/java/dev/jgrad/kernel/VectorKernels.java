@@ -30,7 +30,8 @@ final class VectorKernels implements Kernels {
     static final int NR = 3 * L;
     static final int KC = 256;
     static final int MC = 120;
-    static final int NC = 1024;
+    /** Columns of B packed at once: a whole number of panels, so the last one fits the buffer. */
+    static final int NC = 1024 / NR * NR;
     /** Below this many multiply-adds one thread is faster than a dispatch. */
     private static final long PARALLEL_WORK = 1L << 17;
 

@@ -101,6 +101,26 @@ class KernelsTest {
     }
 
     @Test
+    void wideAndDeepProductsCrossEveryBlockBoundary() {
+        // n beyond one packed block of columns, k beyond one block of depth, on one thread and two.
+        int[][] cases = {{7, 1100, 300}, {4, 1030, 5}, {30, 2100, 40}};
+        for (int[] c : cases) {
+            int m = c[0], n = c[1], k = c[2];
+            float[] a = random(m * k, 31), b = random(k * n, 32);
+            for (int layout = 0; layout < 3; layout++) {
+                float[] want = new float[m * n], one = new float[m * n], two = new float[m * n];
+                run(REF, TWO, layout, m, n, k, a, b, want, false);
+                try (Parallel single = Parallel.create(1)) {
+                    run(VEC, single, layout, m, n, k, a, b, one, false);
+                }
+                run(VEC, TWO, layout, m, n, k, a, b, two, false);
+                for (int i = 0; i < want.length; i++) assertEquals(want[i], one[i], 4e-7f * (k + 4), "layout " + layout + " at " + i);
+                assertArrayEquals(one, two);
+            }
+        }
+    }
+
+    @Test
     void gemmHonoursOffsetsAndLeadingDimension() {
         // C is a 3x4 window at (1, 2) of a 5x9 matrix; A and B start at offsets.
         int m = 3, n = 4, k = 5, ldc = 9;
