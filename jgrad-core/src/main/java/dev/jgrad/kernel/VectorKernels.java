@@ -225,7 +225,8 @@ final class VectorKernels implements Kernels {
                                 aCs = MR;
                             }
                             if (nr == NR && mr == MR) {
-                                micro(kc, a, ai, aRs, aCs, s.bp, jr * kc, g.c, ci, g.ldc, overwrite);
+                                if (aCs == 1) microRows(kc, a, ai, aRs, s.bp, jr * kc, g.c, ci, g.ldc, overwrite);
+                                else micro(kc, a, ai, s.bp, jr * kc, g.c, ci, g.ldc, overwrite);
                             } else {
                                 edge(kc, a, ai, aRs, aCs, s.bp, jr * kc, g.c, ci, g.ldc, mr, nr, overwrite, s.tile);
                             }
@@ -287,35 +288,81 @@ final class VectorKernels implements Kernels {
         if (!overwrite) {
             for (int r = 0; r < mr; r++) System.arraycopy(c, ci + r * ldc, tile, r * NR, nr);
         }
-        micro(kc, a, ai, aRs, aCs, bp, bi, tile, 0, NR, overwrite);
+        if (aCs == 1) microRows(kc, a, ai, aRs, bp, bi, tile, 0, NR, overwrite);
+        else micro(kc, a, ai, bp, bi, tile, 0, NR, overwrite);
         for (int r = 0; r < mr; r++) System.arraycopy(tile, r * NR, c, ci + r * ldc, nr);
     }
 
     /**
-     * C[3 × 3L] (+)= Σ_p a_p b_pᵀ over one packed A panel and one packed B panel. Three rows by
+     * C[3 × 3L] (+)= Σ_p a_p b_pᵀ over one packed A panel (k-major, MR values per step) and one packed B panel. Three rows by
      * three vectors keeps nine accumulators, three B vectors and one broadcast in registers:
      * measured on AVX2 it runs near the FMA peak, where a 6 × 2L tile, one register short,
      * spills and runs at half speed. Kept small so C2 inlines all of it.
      */
-    private static void micro(int kc, float[] a, int ai, int aRs, int aCs, float[] bp, int bi, float[] c, int ci, int ldc,
-                              boolean overwrite) {
+    private static void micro(int kc, float[] a, int ai, float[] bp, int bi, float[] c, int ci, int ldc, boolean overwrite) {
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS);
+        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + 2 * L);
+            FloatVector x0 = FloatVector.broadcast(FS, a[ai]);
+            c00 = b0.fma(x0, c00);
+            c01 = b1.fma(x0, c01);
+            c02 = b2.fma(x0, c02);
+            FloatVector x1 = FloatVector.broadcast(FS, a[ai + 1]);
+            c10 = b0.fma(x1, c10);
+            c11 = b1.fma(x1, c11);
+            c12 = b2.fma(x1, c12);
+            FloatVector x2 = FloatVector.broadcast(FS, a[ai + 2]);
+            c20 = b0.fma(x2, c20);
+            c21 = b1.fma(x2, c21);
+            c22 = b2.fma(x2, c22);
+        }
+        int r1 = ci + ldc, r2 = r1 + ldc;
+        if (!overwrite) {
+            c00 = FloatVector.fromArray(FS, c, ci).add(c00);
+            c01 = FloatVector.fromArray(FS, c, ci + L).add(c01);
+            c02 = FloatVector.fromArray(FS, c, ci + 2 * L).add(c02);
+            c10 = FloatVector.fromArray(FS, c, r1).add(c10);
+            c11 = FloatVector.fromArray(FS, c, r1 + L).add(c11);
+            c12 = FloatVector.fromArray(FS, c, r1 + 2 * L).add(c12);
+            c20 = FloatVector.fromArray(FS, c, r2).add(c20);
+            c21 = FloatVector.fromArray(FS, c, r2 + L).add(c21);
+            c22 = FloatVector.fromArray(FS, c, r2 + 2 * L).add(c22);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c02.intoArray(c, ci + 2 * L);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + L);
+        c12.intoArray(c, r1 + 2 * L);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + L);
+        c22.intoArray(c, r2 + 2 * L);
+    }
+
+    /** The micro-kernel for A read in place: three rows, each contiguous in k. */
+    private static void microRows(int kc, float[] a, int ai, int aRs, float[] bp, int bi, float[] c, int ci, int ldc,
+                                  boolean overwrite) {
         int a0 = ai, a1 = ai + aRs, a2 = ai + 2 * aRs;
         FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS);
         FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS);
         FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS);
-        for (int p = 0; p < kc; p++, a0 += aCs, a1 += aCs, a2 += aCs, bi += NR) {
+        for (int p = 0; p < kc; p++, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
             FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
             FloatVector b2 = FloatVector.fromArray(FS, bp, bi + 2 * L);
-            FloatVector x0 = FloatVector.broadcast(FS, a[a0]);
+            FloatVector x0 = FloatVector.broadcast(FS, a[a0 + p]);
             c00 = b0.fma(x0, c00);
             c01 = b1.fma(x0, c01);
             c02 = b2.fma(x0, c02);
-            FloatVector x1 = FloatVector.broadcast(FS, a[a1]);
+            FloatVector x1 = FloatVector.broadcast(FS, a[a1 + p]);
             c10 = b0.fma(x1, c10);
             c11 = b1.fma(x1, c11);
             c12 = b2.fma(x1, c12);
-            FloatVector x2 = FloatVector.broadcast(FS, a[a2]);
+            FloatVector x2 = FloatVector.broadcast(FS, a[a2 + p]);
             c20 = b0.fma(x2, c20);
             c21 = b1.fma(x2, c21);
             c22 = b2.fma(x2, c22);
