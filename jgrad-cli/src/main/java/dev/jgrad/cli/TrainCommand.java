@@ -104,6 +104,8 @@ final class TrainCommand implements Callable<Integer> {
     Path resume;
     @Option(names = "--report", paramLabel = "FILE", description = "write an HTML report of the run")
     Path report;
+    @Option(names = "--test-every-epoch", description = "also measure the test set after every epoch (reported only; it steers nothing)")
+    boolean testEveryEpoch;
     @Option(names = "--json", description = "print one JSON document (progress goes to standard error)")
     boolean json;
     @Option(names = "--quiet", description = "no progress output")
@@ -170,6 +172,20 @@ final class TrainCommand implements Callable<Integer> {
                     .validation(val).normalizer(normalizer).checkpointDir(checkpointDir);
             if (patience > 0) tb.earlyStopping(new EarlyStopping(monitor, patience, 0, true));
             if (!quiet) tb.listener(new Progress(human, !json && Progress.onTerminal(), classify));
+            List<Evaluation> perEpochTest = new ArrayList<>();
+            if (testEveryEpoch && test != null) {
+                Dataset testSet = test;
+                tb.listener(new dev.jgrad.train.TrainingListener() {
+                    @Override
+                    public void onEpochEnd(EpochResult r) {
+                        // Evaluation mode draws no random numbers and updates no statistics: the run is unchanged.
+                        Evaluation e = Metrics.evaluate(net, lossFn, testSet, 512);
+                        perEpochTest.add(e);
+                        if (!quiet) human.printf("          test_loss %.4f%s%n", e.loss(),
+                                e.isClassification() ? String.format("  test_acc %.4f", e.accuracy()) : String.format("  test_mae %.4f", e.mae()));
+                    }
+                });
+            }
             Trainer trainer = tb.build();
             if (resume != null) {
                 trainer.resume(resume);
@@ -194,7 +210,18 @@ final class TrainCommand implements Callable<Integer> {
             }
             double wall = (System.nanoTime() - start) / 1e9;
             if (json) {
-                out.println(Json.write(jsonResult(config, h, testEval, wall, net.parallel().threads())));
+                Map<String, Object> doc = jsonResult(config, h, testEval, wall, net.parallel().threads());
+                if (!perEpochTest.isEmpty()) {
+                    List<?> epochsJson = (List<?>) doc.get("epochs");
+                    int first = epochsJson.size() - perEpochTest.size();
+                    for (int i = 0; i < perEpochTest.size(); i++) {
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> e = (Map<String, Object>) epochsJson.get(first + i);
+                        e.put("test_loss", perEpochTest.get(i).loss());
+                        if (perEpochTest.get(i).isClassification()) e.put("test_accuracy", perEpochTest.get(i).accuracy());
+                    }
+                }
+                out.println(Json.write(doc));
             } else if (!quiet) {
                 summary(human, h, testEval, wall, net.parallel().threads());
             }

@@ -81,7 +81,7 @@ public final class Dense implements Layer {
     @Override
     public void initialize(Random rng) {
         init.fill(w, in, out, rng);
-        b.zero();
+        init.fillBias(b, in, rng);
     }
 
     public Tensor weight() {

@@ -20,6 +20,8 @@ public enum Init {
     HE_NORMAL,
     /** N(0, 1/fan_in): for selu. */
     LECUN_NORMAL,
+    /** U(−a, a), a = 1/√fan_in, for weights and biases alike: torch.nn.Linear's default. */
+    TORCH,
     ZEROS;
 
     public void fill(Tensor w, int fanIn, int fanOut, Random rng) {
@@ -30,9 +32,16 @@ public enum Init {
             case GLOROT_NORMAL -> normal(w, Math.sqrt(2.0 / (fanIn + fanOut)), rng);
             case HE_NORMAL -> normal(w, Math.sqrt(2.0 / fanIn), rng);
             case LECUN_NORMAL -> normal(w, Math.sqrt(1.0 / fanIn), rng);
+            case TORCH -> uniform(w, 1 / Math.sqrt(fanIn), rng);
             case ZEROS -> w.zero();
         }
         assert w.size() == n;
+    }
+
+    /** Biases start at zero, except under {@link #TORCH}, which draws them like the weights. */
+    public void fillBias(Tensor b, int fanIn, Random rng) {
+        if (this == TORCH) uniform(b, 1 / Math.sqrt(fanIn), rng);
+        else b.zero();
     }
 
     private static void uniform(Tensor w, double a, Random rng) {
@@ -59,7 +68,7 @@ public enum Init {
             return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown initialisation '" + s + "' (known: glorot_uniform,"
-                    + " glorot_normal, he_uniform, he_normal, lecun_normal, zeros)");
+                    + " glorot_normal, he_uniform, he_normal, lecun_normal, torch, zeros)");
         }
     }
 }

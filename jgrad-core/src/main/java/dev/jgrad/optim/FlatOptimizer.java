@@ -103,7 +103,7 @@ abstract class FlatOptimizer implements Optimizer {
 
     /** A number as briefly as it reads back: 0.001, 0.9, 1E-8. */
     static String num(double v) {
-        return new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString().length() <= 10
+        return new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString().length() <= 8
                 ? new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString()
                 : new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toString();
     }
