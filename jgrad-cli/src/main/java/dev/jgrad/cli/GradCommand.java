@@ -69,9 +69,9 @@ final class GradCommand implements Callable<Integer> {
             net = ModelFile.fromPlainWeights(source.weights, activations, dtype, Parallel.common());
             l = Losses.parse(loss);
         }
-        CsvReader.Options plain = CsvReader.Options.defaults().withHeader(false).withLabel("");
-        Tensor x = CsvReader.read(input, plain).features().to(dtype);
-        Tensor t = CsvReader.read(target, plain).features().to(dtype);
+        // Read in double precision, so that --precision double sees the batch exactly as written.
+        Tensor x = CsvReader.readMatrix(input).to(dtype);
+        Tensor t = CsvReader.readMatrix(target).to(dtype);
         if (x.rows() != t.rows()) {
             throw new IllegalArgumentException(input + " has " + x.rows() + " rows but " + target + " has " + t.rows());
         }

@@ -213,12 +213,40 @@ public final class CsvReader {
         return false;
     }
 
+    /**
+     * A plain numeric CSV (no header, every column a value) read in double precision, for exact
+     * work such as gradients of a given batch. Errors name the file, record and column.
+     */
+    public static dev.jgrad.tensor.DoubleTensor readMatrix(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new InvalidDataException(file + ": no such file");
+        List<String[]> rows;
+        try (InputStream in = Files.newInputStream(file)) {
+            rows = parse(in, file.toString(), ',');
+        }
+        if (rows.isEmpty()) throw new InvalidDataException(file + ": no records");
+        int width = rows.getFirst().length;
+        double[] v = new double[rows.size() * width];
+        for (int i = 0; i < rows.size(); i++) {
+            String[] r = rows.get(i);
+            if (r.length != width) {
+                throw new InvalidDataException(file + ": record " + (i + 1) + " (line " + lineOf(rows, i) + ") has "
+                        + r.length + " fields, expected " + width);
+            }
+            for (int j = 0; j < width; j++) v[i * width + j] = exact(r[j], file.toString(), i, lineOf(rows, i), "column " + j, j);
+        }
+        return new dev.jgrad.tensor.DoubleTensor(v, 0, Shape.of(rows.size(), width));
+    }
+
     private static float number(String s, String source, int record, int line, String field, int col) {
+        return (float) exact(s, source, record, line, field, col);
+    }
+
+    private static double exact(String s, String source, int record, int line, String field, int col) {
         String v = s.trim();
         try {
             double x = Double.parseDouble(v);
             if (!Double.isFinite(x)) throw new NumberFormatException();
-            return (float) x;
+            return x;
         } catch (NumberFormatException e) {
             throw new InvalidDataException(source + ": record " + (record + 1) + " (line " + line + "), field '" + field
                     + "' (column " + col + "): '" + v + "' is not a finite number");
