@@ -5,10 +5,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * jgrad's own fixed thread pool. A call splits {@code n} tasks statically: worker {@code t} of
- * {@code T} runs tasks {@code t, t+T, ...}, the calling thread being worker 0. Kernels give each
- * task a fixed tile of the output, so which thread computes a tile never changes its bits and a
- * seed gives the same result with any thread count.
+ * jgrad's own fixed thread pool. A call runs tasks {@code 0 .. n-1}; the calling thread and the
+ * workers claim them one at a time from a shared counter, so a slow or busy thread takes fewer.
+ * Kernels give each task a fixed tile of the output, so which thread computes a tile never
+ * changes its bits and a seed gives the same result with any thread count.
  *
  * <p>Dispatch allocates nothing: the task is published through a volatile generation counter
  * that workers spin on briefly and then park on. A call made from inside a task, or while another
@@ -29,6 +29,7 @@ public final class Parallel implements AutoCloseable {
     private final Worker[] workers;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicInteger remaining = new AtomicInteger();
+    private final AtomicInteger next = new AtomicInteger();
     private volatile Task task;
     private volatile int taskCount;
     private volatile long generation;
@@ -79,6 +80,7 @@ public final class Parallel implements AutoCloseable {
         try {
             failure = null;
             taskCount = n;
+            next.set(0);
             task = t;
             remaining.set(workers.length);
             generation++;
@@ -105,7 +107,7 @@ public final class Parallel implements AutoCloseable {
     }
 
     private void runShare(int worker, Task t, int n) {
-        for (int i = worker; i < n; i += threads) t.run(i);
+        for (int i; (i = next.getAndIncrement()) < n; ) t.run(i);
     }
 
     @Override

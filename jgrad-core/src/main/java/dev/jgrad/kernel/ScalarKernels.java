@@ -123,16 +123,16 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, int n,
+    public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, int so, int n,
                      float beta1, float beta2, float stepSize, float bc2Sqrt, float eps, float shrink, float l2) {
         float c1 = 1 - beta1, c2 = 1 - beta2;
         for (int i = 0; i < n; i++) {
             float pi = p[po + i] * shrink;
             float gi = g[go + i] + l2 * pi;
-            float mi = beta1 * m[i] + c1 * gi;
-            float vi = beta2 * v[i] + c2 * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
+            float mi = beta1 * m[so + i] + c1 * gi;
+            float vi = beta2 * v[so + i] + c2 * gi * gi;
+            m[so + i] = mi;
+            v[so + i] = vi;
             p[po + i] = pi - stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
         }
     }

@@ -114,7 +114,9 @@ final class VectorKernels implements Kernels {
         // Split the columns when there are enough of them: each part then packs only its own share
         // of B, the one operand that is packed. Narrow outputs (the classifier layer) split rows.
         g.splitN = nPanels >= threads || nPanels >= mPanels;
-        g.parts = Math.max(1, Math.min(threads, g.splitN ? nPanels : mPanels));
+        // A few parts per thread, claimed as threads come free, even out uneven panels and a
+        // busy core; each part's tile of C is fixed, so the bits do not depend on who runs it.
+        g.parts = threads == 1 ? 1 : Math.max(1, Math.min(3 * threads, g.splitN ? nPanels : mPanels));
         try {
             par.run(g.parts, g);
         } finally {
@@ -476,7 +478,7 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, int n,
+    public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, int so, int n,
                      float beta1, float beta2, float stepSize, float bc2Sqrt, float eps, float shrink, float l2) {
         float c1 = 1 - beta1, c2 = 1 - beta2;
         int bound = FS.loopBound(n), i = 0;
@@ -484,20 +486,20 @@ final class VectorKernels implements Kernels {
         for (; i < bound; i += L) {
             FloatVector pi = FloatVector.fromArray(FS, p, po + i).mul(shrink);
             FloatVector gi = FloatVector.fromArray(FS, g, go + i).add(pi.mul(l2));
-            FloatVector mi = FloatVector.fromArray(FS, m, i).mul(beta1).add(gi.mul(c1));
-            FloatVector vi = FloatVector.fromArray(FS, v, i).mul(beta2).add(gi.mul(c2).mul(gi));
-            mi.intoArray(m, i);
-            vi.intoArray(v, i);
+            FloatVector mi = FloatVector.fromArray(FS, m, so + i).mul(beta1).add(gi.mul(c1));
+            FloatVector vi = FloatVector.fromArray(FS, v, so + i).mul(beta2).add(gi.mul(c2).mul(gi));
+            mi.intoArray(m, so + i);
+            vi.intoArray(v, so + i);
             FloatVector denom = vi.sqrt().div(bc2Sqrt).add(eps);
             pi.sub(mi.mul(stepSize).div(denom)).intoArray(p, po + i);
         }
         for (; i < n; i++) {
             float pi = p[po + i] * shrink;
             float gi = g[go + i] + l2 * pi;
-            float mi = beta1 * m[i] + c1 * gi;
-            float vi = beta2 * v[i] + c2 * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
+            float mi = beta1 * m[so + i] + c1 * gi;
+            float vi = beta2 * v[so + i] + c2 * gi * gi;
+            m[so + i] = mi;
+            v[so + i] = vi;
             p[po + i] = pi - stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
         }
     }

@@ -1,16 +1,11 @@
 package dev.jgrad.optim;
 
-import dev.jgrad.tensor.Tensor;
-
-import java.util.Map;
-
 /**
  * Adagrad as torch.optim.Adagrad: g ← g + λp; η̃ = η / (1 + (t − 1)·decay);
  * s ← s + g²; p ← p − η̃ g / (√s + ε). The sum starts at {@code initialAccumulator}.
  */
 public final class Adagrad extends FlatOptimizer {
     private final double lrDecay, weightDecay, initial, eps;
-    private boolean started;
 
     /** PyTorch's defaults: no decay, accumulator 0, eps 1e-10. */
     public Adagrad(double lr) {
@@ -26,12 +21,10 @@ public final class Adagrad extends FlatOptimizer {
     }
 
     @Override
-    void update(float[] p, int po, float[] g, int go, int n) {
+    void update(float[] p, int po, float[] g, int go, int from, int to) {
         float[] s = f("sum");
-        if (!started && initial != 0) java.util.Arrays.fill(s, (float) initial);
-        started = true;
         double clr = lr / (1 + (t - 1) * lrDecay);
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             double gi = g[go + i] + weightDecay * p[po + i];
             double si = s[i] = (float) (s[i] + gi * gi);
             p[po + i] = (float) (p[po + i] - clr * gi / (Math.sqrt(si) + eps));
@@ -39,12 +32,10 @@ public final class Adagrad extends FlatOptimizer {
     }
 
     @Override
-    void update(double[] p, int po, double[] g, int go, int n) {
+    void update(double[] p, int po, double[] g, int go, int from, int to) {
         double[] s = d("sum");
-        if (!started && initial != 0) java.util.Arrays.fill(s, initial);
-        started = true;
         double clr = lr / (1 + (t - 1) * lrDecay);
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             double gi = g[go + i] + weightDecay * p[po + i];
             double si = s[i] = s[i] + gi * gi;
             p[po + i] = p[po + i] - clr * gi / (Math.sqrt(si) + eps);
@@ -52,9 +43,8 @@ public final class Adagrad extends FlatOptimizer {
     }
 
     @Override
-    public void loadState(Map<String, Tensor> saved) {
-        super.loadState(saved);
-        started = true;
+    double initialState(String name) {
+        return initial;
     }
 
     @Override

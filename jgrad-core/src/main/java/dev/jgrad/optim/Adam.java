@@ -37,20 +37,20 @@ public final class Adam extends FlatOptimizer {
     }
 
     @Override
-    void update(float[] p, int po, float[] g, int go, int n) {
+    void update(float[] p, int po, float[] g, int go, int from, int to) {
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
         float[] m = f("exp_avg"), v = f("exp_avg_sq");
         if (!amsgrad) {
             // The hot path: one fused pass in the chosen kernels.
-            Kernels.get().adam(p, po, g, go, m, v, n, (float) beta1, (float) beta2, (float) stepSize, (float) bc2Sqrt,
+            Kernels.get().adam(p, po + from, g, go + from, m, v, from, to - from, (float) beta1, (float) beta2, (float) stepSize, (float) bc2Sqrt,
                     (float) eps, decoupled ? (float) (1 - lr * weightDecay) : 1f, decoupled ? 0f : (float) weightDecay);
             return;
         }
         float[] vmax = f("max_exp_avg_sq");
         double shrink = decoupled ? 1 - lr * weightDecay : 1;
         double l2 = decoupled ? 0 : weightDecay;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             double pi = p[po + i] * shrink;
             double gi = g[go + i] + l2 * pi;
             double mi = beta1 * m[i] + (1 - beta1) * gi;
@@ -63,13 +63,13 @@ public final class Adam extends FlatOptimizer {
     }
 
     @Override
-    void update(double[] p, int po, double[] g, int go, int n) {
+    void update(double[] p, int po, double[] g, int go, int from, int to) {
         double[] m = d("exp_avg"), v = d("exp_avg_sq"), vmax = amsgrad ? d("max_exp_avg_sq") : null;
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
         double shrink = decoupled ? 1 - lr * weightDecay : 1;
         double l2 = decoupled ? 0 : weightDecay;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             double pi = p[po + i] * shrink;
             double gi = g[go + i] + l2 * pi;
             double mi = m[i] = beta1 * m[i] + (1 - beta1) * gi;

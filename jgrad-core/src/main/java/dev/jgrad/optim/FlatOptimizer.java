@@ -1,5 +1,6 @@
 package dev.jgrad.optim;
 
+import dev.jgrad.kernel.Parallel;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.DoubleTensor;
 import dev.jgrad.tensor.FloatTensor;
@@ -28,12 +29,29 @@ abstract class FlatOptimizer implements Optimizer {
 
     @Override
     public final void step(Tensor params, Tensor grads) {
+        step(params, grads, null);
+    }
+
+    /** The value a state buffer starts at (0 unless an optimizer says otherwise). */
+    double initialState(String name) {
+        return 0;
+    }
+
+    /** Elements per task when the update is spread over a pool: large enough to amortise a dispatch. */
+    private static final int CHUNK = 1 << 15;
+
+    @Override
+    public final void step(Tensor params, Tensor grads, Parallel parallel) {
         if (params.size() != grads.size() || params.dtype() != grads.dtype()) {
             throw new IllegalArgumentException("parameters " + params.dtype() + " " + params.shape()
                     + " and gradients " + grads.dtype() + " " + grads.shape() + " differ");
         }
         if (state.isEmpty()) {
-            for (String s : stateNames) state.put(s, Tensor.zeros(params.dtype(), Shape.of(params.size())));
+            for (String s : stateNames) {
+                Tensor st = Tensor.zeros(params.dtype(), Shape.of(params.size()));
+                st.fill(initialState(s));
+                state.put(s, st);
+            }
         } else {
             Tensor first = state.values().iterator().next();
             if (first.size() != params.size() || first.dtype() != params.dtype()) {
@@ -43,16 +61,48 @@ abstract class FlatOptimizer implements Optimizer {
         }
         t++;
         int n = params.size();
-        switch (params) {
-            case FloatTensor p -> update(p.data(), p.offset(), ((FloatTensor) grads).data(), grads.offset(), n);
-            case DoubleTensor p -> update(p.data(), p.offset(), ((DoubleTensor) grads).data(), grads.offset(), n);
+        int tasks = parallel == null || parallel.threads() == 1 ? 1 : (n + CHUNK - 1) / CHUNK;
+        if (tasks <= 1) {
+            range(params, grads, 0, n);
+        } else {
+            pending.params = params;
+            pending.grads = grads;
+            pending.n = n;
+            try {
+                parallel.run(tasks, pending);
+            } finally {
+                pending.params = pending.grads = null;
+            }
         }
     }
 
-    /** The float32 update over p[po ..], g[go ..], n elements; state arrays via {@link #f}. */
-    abstract void update(float[] p, int po, float[] g, int go, int n);
+    /** The arguments of a parallel step, kept so that dispatching allocates nothing. */
+    private final class Pending implements Parallel.Task {
+        Tensor params, grads;
+        int n;
 
-    abstract void update(double[] p, int po, double[] g, int go, int n);
+        @Override
+        public void run(int task) {
+            range(params, grads, task * CHUNK, Math.min(n, (task + 1) * CHUNK));
+        }
+    }
+
+    private final Pending pending = new Pending();
+
+    private void range(Tensor params, Tensor grads, int from, int to) {
+        switch (params) {
+            case FloatTensor p -> update(p.data(), p.offset(), ((FloatTensor) grads).data(), grads.offset(), from, to);
+            case DoubleTensor p -> update(p.data(), p.offset(), ((DoubleTensor) grads).data(), grads.offset(), from, to);
+        }
+    }
+
+    /**
+     * The float32 update of elements [from, to): parameter i at p[po + i], gradient at g[go + i],
+     * state at index i of the arrays from {@link #f}.
+     */
+    abstract void update(float[] p, int po, float[] g, int go, int from, int to);
+
+    abstract void update(double[] p, int po, double[] g, int go, int from, int to);
 
     /** A float32 state buffer (its offset is 0). */
     final float[] f(String name) {

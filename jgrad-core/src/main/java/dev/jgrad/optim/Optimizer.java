@@ -14,6 +14,14 @@ public interface Optimizer {
     /** One update: params ← params − (rule applied to grads), at the current learning rate. */
     void step(Tensor params, Tensor grads);
 
+    /**
+     * The same update with the element-wise pass split over a pool. Each element's arithmetic is
+     * unchanged, so the result is the same bits as {@link #step(Tensor, Tensor)}.
+     */
+    default void step(Tensor params, Tensor grads, dev.jgrad.kernel.Parallel parallel) {
+        step(params, grads);
+    }
+
     double learningRate();
 
     void setLearningRate(double lr);

@@ -33,9 +33,9 @@ public final class RmsProp extends FlatOptimizer {
     }
 
     @Override
-    void update(float[] p, int po, float[] g, int go, int n) {
+    void update(float[] p, int po, float[] g, int go, int from, int to) {
         float[] v = f("square_avg"), b = momentum > 0 ? f("momentum_buffer") : null, ga = centered ? f("grad_avg") : null;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             double gi = g[go + i] + weightDecay * p[po + i];
             double vi = v[i] = (float) (alpha * v[i] + (1 - alpha) * gi * gi);
             double avg;
@@ -55,9 +55,9 @@ public final class RmsProp extends FlatOptimizer {
     }
 
     @Override
-    void update(double[] p, int po, double[] g, int go, int n) {
+    void update(double[] p, int po, double[] g, int go, int from, int to) {
         double[] v = d("square_avg"), b = momentum > 0 ? d("momentum_buffer") : null, ga = centered ? d("grad_avg") : null;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             double gi = g[go + i] + weightDecay * p[po + i];
             double vi = v[i] = alpha * v[i] + (1 - alpha) * gi * gi;
             double avg;

@@ -28,10 +28,10 @@ public final class Sgd extends FlatOptimizer {
     }
 
     @Override
-    void update(float[] p, int po, float[] g, int go, int n) {
+    void update(float[] p, int po, float[] g, int go, int from, int to) {
         float[] b = momentum != 0 ? f("momentum_buffer") : null;
         boolean first = t == 1;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             double gi = g[go + i] + weightDecay * p[po + i];
             if (b != null) {
                 double bi = first ? gi : momentum * b[i] + (1 - dampening) * gi;
@@ -43,10 +43,10 @@ public final class Sgd extends FlatOptimizer {
     }
 
     @Override
-    void update(double[] p, int po, double[] g, int go, int n) {
+    void update(double[] p, int po, double[] g, int go, int from, int to) {
         double[] b = momentum != 0 ? d("momentum_buffer") : null;
         boolean first = t == 1;
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < to; i++) {
             double gi = g[go + i] + weightDecay * p[po + i];
             if (b != null) {
                 double bi = first ? gi : momentum * b[i] + (1 - dampening) * gi;

@@ -150,7 +150,7 @@ public final class Trainer {
                 }
                 if (clipValue > 0) GradientTransforms.clipByValue(grads, clipValue);
                 if (clipNorm > 0) GradientTransforms.clipByNorm(grads, clipNorm);
-                optimizer.step(params, grads);
+                optimizer.step(params, grads, net.parallel());
                 int rows = x.rows();
                 lossSum += value * rows;
                 seen += rows;

@@ -200,8 +200,8 @@ class KernelsTest {
             float[] p = random(n, 11), g = random(n, 12), m = random(n, 13), v = random(n, 14);
             for (int i = 0; i < n; i++) v[i] = Math.abs(v[i]);
             float[] p2 = p.clone(), m2 = m.clone(), v2 = v.clone();
-            REF.adam(p, 0, g, 0, m, v, n, 0.9f, 0.999f, 0.01f, 0.03f, 1e-8f, 0.999f, 0.01f);
-            VEC.adam(p2, 0, g, 0, m2, v2, n, 0.9f, 0.999f, 0.01f, 0.03f, 1e-8f, 0.999f, 0.01f);
+            REF.adam(p, 0, g, 0, m, v, 0, n, 0.9f, 0.999f, 0.01f, 0.03f, 1e-8f, 0.999f, 0.01f);
+            VEC.adam(p2, 0, g, 0, m2, v2, 0, n, 0.9f, 0.999f, 0.01f, 0.03f, 1e-8f, 0.999f, 0.01f);
             assertArrayEquals(p, p2, "parameters, n=" + n);
             assertArrayEquals(m, m2);
             assertArrayEquals(v, v2);

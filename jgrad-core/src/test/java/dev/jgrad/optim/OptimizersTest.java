@@ -181,4 +181,28 @@ class OptimizersTest {
         assertThrows(IllegalArgumentException.class, () -> new Sgd(-1));
         assertThrows(IllegalArgumentException.class, () -> new Adam(0.1).step(Tensor.zeros(DType.F32, 3), Tensor.zeros(DType.F32, 4)));
     }
+
+    @Test
+    void aStepSpreadOverThreadsGivesTheSameBits() {
+        java.util.Random r = new java.util.Random(3);
+        int n = 100_003;   // several chunks and a ragged last one
+        for (String name : new String[]{"sgd", "nesterov", "adam", "adamw", "rmsprop", "adagrad"}) {
+            for (DType dt : DType.values()) {
+                Tensor p1 = Tensor.zeros(dt, n), g = Tensor.zeros(dt, n);
+                for (int i = 0; i < n; i++) {
+                    p1.set(i, r.nextGaussian());
+                    g.set(i, r.nextGaussian());
+                }
+                Tensor p2 = p1.copy();
+                Optimizer a = Optimizers.create(name, 0.01, 0.5, 0.01), b = Optimizers.create(name, 0.01, 0.5, 0.01);
+                try (dev.jgrad.kernel.Parallel two = dev.jgrad.kernel.Parallel.create(2)) {
+                    for (int s = 0; s < 3; s++) {
+                        a.step(p1, g);
+                        b.step(p2, g, two);
+                    }
+                }
+                assertClose(p1.toDoubleArray(), p2.toDoubleArray(), 0);
+            }
+        }
+    }
 }
