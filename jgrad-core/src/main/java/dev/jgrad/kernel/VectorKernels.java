@@ -68,11 +68,33 @@ final class VectorKernels implements Kernels {
     private static final class FloatGemm implements Parallel.Task {
         int m, n, k, aOff, aRs, aCs, bOff, bRs, bCs, cOff, ldc, parts;
         float[] a, b, c;
-        boolean accumulate, splitN;
+        boolean accumulate, splitN, dots;
+
+        void set(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff, int bRs, int bCs,
+                 float[] c, int cOff, int ldc, boolean accumulate) {
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.a = a;
+            this.aOff = aOff;
+            this.aRs = aRs;
+            this.aCs = aCs;
+            this.b = b;
+            this.bOff = bOff;
+            this.bRs = bRs;
+            this.bCs = bCs;
+            this.c = c;
+            this.cOff = cOff;
+            this.ldc = ldc;
+            this.accumulate = accumulate;
+        }
 
         @Override
         public void run(int t) {
-            if (splitN) {
+            if (dots) {
+                int j0 = n * t / parts / 4 * 4, j1 = t == parts - 1 ? n : n * (t + 1) / parts / 4 * 4;
+                dots(m, j0, j1, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, accumulate);
+            } else if (splitN) {
                 int panels = (n + NR - 1) / NR;
                 int n0 = Math.min(n, panels * t / parts * NR), n1 = Math.min(n, panels * (t + 1) / parts * NR);
                 if (n0 < n1) block(SCRATCH.get(), this, 0, m, n0, n1);
@@ -98,17 +120,28 @@ final class VectorKernels implements Kernels {
             if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
             return;
         }
+        FloatGemm g = CALLS.get();
         if (m < 2 * MR && aCs == 1 && bRs == 1) {
             // A few rows against a transposed B (inference, X·Wᵀ): dot products straight from
-            // the contiguous rows of A and W beat packing all of W for so little use.
-            dots(m, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, accumulate);
+            // the contiguous rows of A and W beat packing all of W for so little use. Large
+            // ones are split by columns of C over the pool; each column is still one dot product.
+            int parts = (long) m * n * k < PARALLEL_WORK / 2 || par.threads() == 1 ? 1 : Math.min(par.threads(), n / 4);
+            if (parts <= 1) {
+                dots(m, 0, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, accumulate);
+                return;
+            }
+            g.set(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+            g.dots = true;
+            g.parts = parts;
+            try {
+                par.run(parts, g);
+            } finally {
+                g.release();
+            }
             return;
         }
-        FloatGemm g = CALLS.get();
-        g.m = m; g.n = n; g.k = k;
-        g.a = a; g.aOff = aOff; g.aRs = aRs; g.aCs = aCs;
-        g.b = b; g.bOff = bOff; g.bRs = bRs; g.bCs = bCs;
-        g.c = c; g.cOff = cOff; g.ldc = ldc; g.accumulate = accumulate;
+        g.set(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+        g.dots = false;
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         int threads = (long) m * n * k < PARALLEL_WORK ? 1 : par.threads();
         // Split the columns when there are enough of them: each part then packs only its own share
@@ -124,14 +157,14 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /** C[i, j] (+)= Σ_p A[i, p]·B[j, p] with both rows contiguous in p; four columns of C at a time. */
-    private static void dots(int m, int n, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
+    /** C[i, j] (+)= Σ_p A[i, p]·B[j, p] for columns j0 ≤ j < n, both rows contiguous in p; four columns at a time. */
+    private static void dots(int m, int j0, int n, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
                              float[] c, int cOff, int ldc, boolean accumulate) {
         int bound = FS.loopBound(k);
         float[] lanes = SCRATCH.get().tile;
         for (int i = 0; i < m; i++) {
             int ai = aOff + i * aRs;
-            int j = 0;
+            int j = j0;
             for (; j + 4 <= n; j += 4) {
                 int b0 = bOff + j * bCs, b1 = b0 + bCs, b2 = b1 + bCs, b3 = b2 + bCs;
                 FloatVector s0 = FloatVector.zero(FS), s1 = FloatVector.zero(FS), s2 = FloatVector.zero(FS), s3 = FloatVector.zero(FS);
