@@ -307,6 +307,15 @@ final class VectorKernels implements Kernels {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int dst = ir * kc;
+            if (mr == 3 && MR == 3) {
+                // Full panels: three plain copies per step of k, no per-element test.
+                for (int p = 0, src = base + ir * aRs, d = dst; p < kc; p++, src += aCs, d += MR) {
+                    ap[d] = a[src];
+                    ap[d + 1] = a[src + aRs];
+                    ap[d + 2] = a[src + 2 * aRs];
+                }
+                continue;
+            }
             for (int p = 0; p < kc; p++) {
                 int src = base + p * aCs + ir * aRs;
                 for (int ii = 0; ii < MR; ii++) ap[dst + p * MR + ii] = ii < mr ? a[src + ii * aRs] : 0f;
