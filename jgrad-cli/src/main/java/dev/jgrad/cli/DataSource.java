@@ -53,9 +53,9 @@ final class DataSource {
     }
 
     /** Data to evaluate a model on: the test part of an IDX directory or the built-in set's held-out part, or a CSV file. */
-    static Dataset evaluationData(String data, String label, Boolean header, List<String> classes, long seed) throws IOException {
+    static Dataset evaluationData(String data, String label, Boolean header, List<String> classes) throws IOException {
         if (data == null || data.equals(BUILTIN)) {
-            return TrainCommand.builtinSplit(BuiltinData.digits(), seed).validation();
+            return TrainCommand.builtinSplit(BuiltinData.digits()).validation();
         }
         Path p = Path.of(data);
         if (Files.isDirectory(p)) return IdxReader.readDirectory(p).test();

@@ -40,7 +40,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
         Model m = ModelFile.load(model);
-        Dataset raw = DataSource.evaluationData(data, label, header, m.classNames(), 0);
+        Dataset raw = DataSource.evaluationData(data, label, header, m.classNames());
         Dataset test = m.normalizer().apply(raw);
         Evaluation e = Metrics.evaluate(m.network(), m.loss(), test, 512);
         if (json) {

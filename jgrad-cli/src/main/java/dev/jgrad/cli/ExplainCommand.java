@@ -63,11 +63,9 @@ final class ExplainCommand implements Callable<Integer> {
             t = new double[out];
             t[0] = 1;
         }
-        if (l.fusesWith(Activations.SOFTMAX) && t.length == out) {
-            // one-hot given: fine as probabilities
-        } else if (l.fusesWith(Activations.SOFTMAX) && t.length == 1) {
-            // a class index
-        } else if (t.length != out) {
+        // Softmax cross-entropy also takes a single class index; everything else one value per output.
+        boolean classIndex = l.fusesWith(Activations.SOFTMAX) && t.length == 1;
+        if (!classIndex && t.length != out) {
             throw new IllegalArgumentException("usage: --target has " + t.length + " values, the network has " + out + " outputs");
         }
         Explanation e = Explanation.compute(net, l, x, t);

@@ -112,7 +112,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean quiet;
 
     /** The built-in digits' fixed split: 80% to train, 20% to test, the same for train and eval. */
-    static Dataset.Split builtinSplit(Dataset all, long ignored) {
+    static Dataset.Split builtinSplit(Dataset all) {
         Dataset.Split s = all.split(0.2, 20240101L);
         return new Dataset.Split(rename(s.train(), "optdigits train"), rename(s.validation(), "optdigits test"));
     }
@@ -131,7 +131,7 @@ final class TrainCommand implements Callable<Integer> {
         DataSource.Loaded loaded = DataSource.load(data, label, task, header, testFile, null);
         Dataset train = loaded.train(), test = loaded.test();
         if (loaded.kind().equals("builtin")) {
-            Dataset.Split s = builtinSplit(train, seed);
+            Dataset.Split s = builtinSplit(train);
             train = s.train();
             test = s.validation();
         }
