@@ -49,6 +49,10 @@ final class GradcheckCommand implements Callable<Integer> {
     Integer sample;
     @Option(names = "--tolerance", description = "(default: ${DEFAULT-VALUE})")
     double tolerance = 1e-7;
+    @Option(names = "--floor", description = {"the floor of the denominator (default: ${DEFAULT-VALUE}): gradients smaller than it",
+            "are held to an absolute error of tolerance x floor (1e-11 by default), about what finite",
+            "differences resolve; trained models have many such gradients (saturated softmax outputs)"})
+    double floor = 1e-4;
     @Option(names = "--json", description = "print one JSON document")
     boolean json;
 
@@ -56,10 +60,15 @@ final class GradcheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Sequential net;
         Loss l;
+        boolean unitRange = false;
         if (model != null) {
             Model m = ModelFile.load(model);
             net = m.network();
             l = m.loss();
+            // Inputs like the ones the model was trained on: normalised pixels and min-max
+            // features lie in [0, 1]; far outside it the logits, and the loss, grow large
+            // enough for rounding to swamp the finite differences.
+            unitRange = m.normalizer().kind().equals("pixels") || m.normalizer().kind().equals("minmax");
         } else {
             l = Losses.parse(loss);
             Sequential.Builder b = Sequential.builder(inputSize).dtype(DType.F64).seed(seed);
@@ -71,9 +80,9 @@ final class GradcheckCommand implements Callable<Integer> {
         }
         Random r = new Random(seed);
         Tensor x = Tensor.zeros(DType.F64, batch, net.inputSize());
-        for (int i = 0; i < x.size(); i++) x.set(i, r.nextGaussian());
+        for (int i = 0; i < x.size(); i++) x.set(i, unitRange ? r.nextDouble() : r.nextGaussian());
         Tensor t = target(l, batch, net.outputSize(), new Rng(seed));
-        GradientCheck check = GradientCheck.defaults();
+        GradientCheck check = GradientCheck.defaults().floor(floor);
         if (sample != null) check = check.samplePerTensor(sample, seed);
         GradientCheck.Report rep = check.run(net, l, x, t);
         boolean ok = rep.passes(tolerance);
@@ -91,7 +100,8 @@ final class GradcheckCommand implements Callable<Integer> {
             out.println(Json.write(doc));
         } else {
             out.print(net.summary());
-            out.printf("loss %s, batch %d, float64, five-point central differences%n%n", l.spec(), batch);
+            out.printf("loss %s, batch %d, float64, five-point central differences, error |a - n| / max(|a| + |n|, %.0e)%n%n",
+                    l.spec(), batch, floor);
             out.printf("%-28s %8s %22s %22s %12s%n", "tensor", "index", "analytic", "numeric", "rel. error");
             rep.worstPerTensor().forEach((k, e) -> out.printf("%-28s %8d %22.14e %22.14e %12.3e%n", k, e.index(),
                     e.analytic(), e.numeric(), e.relativeError()));

@@ -46,6 +46,9 @@ class CliTest {
         Map<String, Object> doc = Json.parseObject(e.out().trim());
         assertEquals(acc, ((Number) doc.get("test_accuracy")).doubleValue(), 1e-4, "eval sees the same test split");
 
+        Result check = run("gradcheck", "--model", model.toString(), "--sample", "10");
+        assertEquals(0, check.code(), check.out() + check.err());
+
         Result info = run("info", "--model", model.toString());
         assertEquals(0, info.code());
         assertTrue(info.out().contains("Dense(64 → 256, relu)") && info.out().contains("10 classes"), info.out());
