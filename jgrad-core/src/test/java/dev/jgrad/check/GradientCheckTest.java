@@ -154,4 +154,23 @@ public class GradientCheckTest {
         assertTrue(r.passes(TOLERANCE), r.toString());
         for (int i = 0; i < before.size(); i++) assertEquals(before.get(i), net.parameterBuffer().get(i), 0);
     }
+
+    @Test
+    void canLeaveOutTheValuesWhosePerturbationCrossesAKink() {
+        // A relu unit at z = 0.0005 is crossed by a step of 1e-3 on any weight its input reaches.
+        Sequential net = Sequential.builder(1).dtype(DType.F64).dense(2, Activations.RELU).dense(1, "identity").build();
+        Tensor w = net.parameter("layers.0.weight").value(), b = net.parameter("layers.0.bias").value();
+        w.set(0, 1);
+        w.set(1, 1);
+        b.set(0, -0.9995);    // z0 = x − 0.9995 = 0.0005 for x = 1: within reach of a step
+        b.set(1, 0.5);        // z1 = 1.5: far from the kink
+        Tensor x = Tensor.of(DType.F64, new double[][]{{1}});
+        Tensor t = Tensor.of(DType.F64, new double[][]{{3}});
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> GradientCheck.defaults().run(net, Losses.MSE, x, t));
+        assertTrue(e.getMessage().contains("across a kink"), e.getMessage());
+        GradientCheck.Report r = GradientCheck.defaults().skipKinkCrossings(true).run(net, Losses.MSE, x, t);
+        assertTrue(r.skipped() > 0, r.toString());
+        assertTrue(r.checked() > 0 && r.passes(TOLERANCE), r.toString());
+        assertTrue(r.toString().contains("left out"), r.toString());
+    }
 }
