@@ -16,7 +16,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Shows one backward pass of a tiny network the way the derivation reads, with the numbers:",
+        description = {"Shows one backward pass of a tiny network as the derivation reads, with the numbers.",
                 "z, y, ∇_y L, f'(z), δ = ∇_y L ⊙ f'(z), dL/dW = δ xᵀ, dL/db = δ, dL/dx = Wᵀ δ, layer by layer from the loss down,",
                 "each gradient checked against finite differences.",
                 "Example: jgrad explain --layers 3:tanh,2:softmax --loss softmax_cross_entropy --target 0,1 --html explain.html"})

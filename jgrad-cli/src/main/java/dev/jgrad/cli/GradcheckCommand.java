@@ -22,8 +22,8 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 @Command(name = "gradcheck", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Checks backpropagation against central finite differences in double precision and prints the worst",
-                "relative error |a - n| / max(|a| + |n|, floor) per parameter tensor. Exit code 1 when above the tolerance.",
+        description = {"Checks backpropagation against central finite differences in double precision.",
+                "Prints the worst relative error |a - n| / max(|a| + |n|, floor) per parameter tensor; exit code 1 when above the tolerance.",
                 "Example: jgrad gradcheck --layers 16:tanh,8:gelu --input-size 5 --outputs 3 --loss softmax_cross_entropy"})
 final class GradcheckCommand implements Callable<Integer> {
     @Spec
