@@ -5,6 +5,7 @@ import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.Dense;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Sequential;
+import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Tensor;
 
@@ -43,11 +44,7 @@ public record Model(Sequential network, Loss loss, Normalizer normalizer, List<S
     /** The most probable class of each row of probabilities. */
     public static int[] argmax(Tensor probs) {
         int[] out = new int[probs.rows()];
-        for (int r = 0; r < out.length; r++) {
-            int best = 0;
-            for (int c = 1; c < probs.cols(); c++) if (probs.get(r, c) > probs.get(r, best)) best = c;
-            out[r] = best;
-        }
+        for (int r = 0; r < out.length; r++) out[r] = TensorOps.argmaxRow(probs, r);
         return out;
     }
 }

@@ -103,6 +103,13 @@ public final class TensorOps {
         };
     }
 
+    /** Column of the largest value in row r of a matrix (the first, on ties): a classifier's prediction. */
+    public static int argmaxRow(Tensor y, int r) {
+        int cols = y.cols(), o = r * cols, best = 0;
+        for (int c = 1; c < cols; c++) if (y.get(o + c) > y.get(o + best)) best = c;
+        return best;
+    }
+
     static FloatTensor asFloat(Tensor t, Tensor like) {
         if (t instanceof FloatTensor f) return f;
         throw new IllegalArgumentException("dtype mismatch: " + t.dtype() + " " + t.shape() + " with "

@@ -535,15 +535,8 @@ final class VectorKernels implements Kernels {
             FloatVector denom = vi.sqrt().div(bc2Sqrt).add(eps);
             pi.sub(mi.mul(stepSize).div(denom)).intoArray(p, po + i);
         }
-        for (; i < n; i++) {
-            float pi = p[po + i] * shrink;
-            float gi = g[go + i] + l2 * pi;
-            float mi = beta1 * m[so + i] + c1 * gi;
-            float vi = beta2 * v[so + i] + c2 * gi * gi;
-            m[so + i] = mi;
-            v[so + i] = vi;
-            p[po + i] = pi - stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
-        }
+        // The tail: the reference loop itself, whose arithmetic the vector loop above mirrors.
+        ScalarKernels.INSTANCE.adam(p, po + i, g, go + i, m, v, so + i, n - i, beta1, beta2, stepSize, bc2Sqrt, eps, shrink, l2);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.jgrad.nn;
 
+import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.tensor.Tensor;
 
 /**
@@ -14,6 +15,15 @@ public interface Activation {
 
     /** Y = f(Z); Y and Z have the same shape and dtype (they may not alias). */
     void forward(Tensor z, Tensor y);
+
+    /**
+     * Z[i, :] += b, then Y = f(Z): a dense layer's bias and activation. Activations with a
+     * fused kernel (relu) do both in one pass over Z.
+     */
+    default void forwardWithBias(Tensor z, Tensor bias, Tensor y) {
+        TensorOps.addRowVector(z, bias);
+        forward(z, y);
+    }
 
     /** Δ = G ⊙ f'(Z), given Z, Y = f(Z) and G = dL/dY; Δ may alias G. */
     void backward(Tensor z, Tensor y, Tensor g, Tensor delta);

@@ -119,6 +119,19 @@ public final class Activations {
 
         // The training hot path: the chosen kernels, no double round trip.
         @Override
+        public void forwardWithBias(Tensor z, Tensor bias, Tensor y) {
+            if (z instanceof FloatTensor fz && y instanceof FloatTensor fy && bias instanceof FloatTensor fb) {
+                checkSame(z, y);
+                if (fb.size() != z.cols()) {
+                    throw new IllegalArgumentException("bias " + bias.shape() + " does not match rows of " + z.shape());
+                }
+                Kernels.get().biasRelu(fz.data(), fz.offset(), fy.data(), fy.offset(), z.rows(), z.cols(), fb.data(), fb.offset());
+            } else {
+                super.forwardWithBias(z, bias, y);
+            }
+        }
+
+        @Override
         public void forward(Tensor z, Tensor y) {
             if (z instanceof FloatTensor fz && y instanceof FloatTensor fy) {
                 checkSame(z, y);

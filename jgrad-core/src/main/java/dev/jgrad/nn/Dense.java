@@ -1,10 +1,8 @@
 package dev.jgrad.nn;
 
-import dev.jgrad.kernel.Kernels;
 import dev.jgrad.kernel.Parallel;
 import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.tensor.DType;
-import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
@@ -106,14 +104,7 @@ public final class Dense implements Layer {
         ensureRows(input.rows());
         x = input;
         TensorOps.matmulNT(parallel, input, w, z, false);   // Z = X Wᵀ
-        if (activation == Activations.RELU && z instanceof FloatTensor fz) {
-            // + 1 bᵀ and Y = max(Z, 0) in one pass over Z.
-            FloatTensor fy = (FloatTensor) y, fb = (FloatTensor) b;
-            Kernels.get().biasRelu(fz.data(), fz.offset(), fy.data(), fy.offset(), z.rows(), out, fb.data(), fb.offset());
-            return y;
-        }
-        TensorOps.addRowVector(z, b);                       //   + 1 bᵀ
-        activation.forward(z, y);                           // Y = f(Z)
+        activation.forwardWithBias(z, b, y);                //   + 1 bᵀ, then Y = f(Z)
         return y;
     }
 

@@ -2,6 +2,7 @@ package dev.jgrad.train;
 
 import dev.jgrad.data.Batches;
 import dev.jgrad.data.Dataset;
+import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Sequential;
 import dev.jgrad.tensor.Rng;
@@ -25,12 +26,7 @@ public final class Metrics {
             Tensor y = net.forward(x, false);
             lossSum += net.loss(loss, t) * x.rows();
             if (classify) {
-                int cols = y.cols();
-                for (int r = 0; r < y.rows(); r++) {
-                    int best = 0;
-                    for (int c = 1; c < cols; c++) if (y.get(r * cols + c) > y.get(r * cols + best)) best = c;
-                    confusion[(int) t.get(r)][best]++;
-                }
+                for (int r = 0; r < y.rows(); r++) confusion[(int) t.get(r)][TensorOps.argmaxRow(y, r)]++;
             } else {
                 for (int i = 0; i < y.size(); i++) {
                     double d = y.get(i) - t.get(i);

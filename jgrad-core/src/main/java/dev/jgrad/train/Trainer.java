@@ -205,13 +205,8 @@ public final class Trainer {
     }
 
     private static long correct(Tensor y, Tensor t) {
-        int cols = y.cols();
         long c = 0;
-        for (int r = 0; r < y.rows(); r++) {
-            int best = 0;
-            for (int j = 1; j < cols; j++) if (y.get(r * cols + j) > y.get(r * cols + best)) best = j;
-            if (best == (int) t.get(r)) c++;
-        }
+        for (int r = 0; r < y.rows(); r++) if (TensorOps.argmaxRow(y, r) == (int) t.get(r)) c++;
         return c;
     }
 
