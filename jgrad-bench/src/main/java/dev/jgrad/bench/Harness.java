@@ -24,7 +24,7 @@ public final class Harness {
 
     public static void main(String[] args) {
         if (args.length == 0) {
-            System.err.println("usage: Harness gemm SHAPE... [--threads T] | inference [--threads T]");
+            System.err.println("usage: Harness gemm|compare SHAPE... [--threads T] | inference [--threads T]");
             System.exit(2);
         }
         int threads = 1;
@@ -36,6 +36,11 @@ public final class Harness {
         try (Parallel par = Parallel.create(threads)) {
             if (args[0].equals("gemm")) {
                 for (String s : rest) gemm(new GemmShape(s), s, par, threads);
+            } else if (args[0].equals("compare")) {
+                OpenBlas blas = OpenBlas.load().orElseThrow(() -> new IllegalStateException(
+                        "OpenBLAS not found: install libopenblas0-pthread or name it with -Djgrad.openblas=PATH"));
+                blas.threads(threads);
+                for (String s : rest) compare(new GemmShape(s), s, par, threads, blas);
             } else {
                 inference(threads);
             }
@@ -66,6 +71,52 @@ public final class Harness {
         out.put("threads", threads);
         out.put("gflops", g.flops() / t[t.length / 2] / 1e9);
         out.put("best_gflops", g.flops() / t[0] / 1e9);
+        System.out.println(Json.write(out));
+    }
+
+    /**
+     * jgrad and OpenBLAS on the same operands, alternating: each round times a batch of one, then
+     * of the other, so both see the same state of a shared machine. Prints the median GFLOP/s of
+     * each and the median of the per-round ratios.
+     */
+    static void compare(GemmShape g, String spec, Parallel par, int threads, OpenBlas blas) {
+        Kernels k = Kernels.get();
+        int reps = Math.max(1, (int) (2e7 / g.flops()));
+        warmUp(() -> g.run(k, par));
+        warmUp(() -> blas.run(g));
+        int rounds = Integer.getInteger("jgrad.bench.rounds", 301);
+        double[] tj = new double[rounds], tb = new double[rounds], ratio = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            // Alternate which goes first, so neither always follows the other's cache state.
+            for (int half = 0; half < 2; half++) {
+                boolean jgrad = (half == 0) == (r % 2 == 0);
+                long t0 = System.nanoTime();
+                for (int i = 0; i < reps; i++) {
+                    if (jgrad) g.run(k, par);
+                    else blas.run(g);
+                }
+                double s = (System.nanoTime() - t0) / 1e9 / reps;
+                if (jgrad) tj[r] = s;
+                else tb[r] = s;
+            }
+            ratio[r] = tb[r] / tj[r];
+        }
+        Arrays.sort(tj);
+        Arrays.sort(tb);
+        Arrays.sort(ratio);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("kind", "gemm_compare");
+        out.put("shape", spec);
+        out.put("threads", threads);
+        out.put("jgrad_gflops", g.flops() / tj[rounds / 2] / 1e9);
+        out.put("openblas_gflops", g.flops() / tb[rounds / 2] / 1e9);
+        out.put("ratio", ratio[rounds / 2]);
+        out.put("ratio_q1", ratio[rounds / 4]);
+        out.put("ratio_q3", ratio[3 * rounds / 4]);
+        // Noise on a shared machine only ever slows a run down, so the fastest rounds are the
+        // closest to what each library can do; their ratio is the steadiest figure.
+        out.put("best_jgrad_gflops", g.flops() / tj[0] / 1e9);
+        out.put("best_openblas_gflops", g.flops() / tb[0] / 1e9);
         System.out.println(Json.write(out));
     }
 

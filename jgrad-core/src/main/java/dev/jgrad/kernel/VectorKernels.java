@@ -347,7 +347,42 @@ final class VectorKernels implements Kernels {
         FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS);
         FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS);
         FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS);
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+        // Two steps of k per iteration: C2 does not unroll a loop this large, and the loop's own
+        // index arithmetic would otherwise take issue slots the nine FMAs need.
+        int p = 0;
+        for (; p + 1 < kc; p += 2, ai += 2 * MR, bi += 2 * NR) {
+            FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + 2 * L);
+            FloatVector x0 = FloatVector.broadcast(FS, a[ai]);
+            c00 = b0.fma(x0, c00);
+            c01 = b1.fma(x0, c01);
+            c02 = b2.fma(x0, c02);
+            FloatVector x1 = FloatVector.broadcast(FS, a[ai + 1]);
+            c10 = b0.fma(x1, c10);
+            c11 = b1.fma(x1, c11);
+            c12 = b2.fma(x1, c12);
+            FloatVector x2 = FloatVector.broadcast(FS, a[ai + 2]);
+            c20 = b0.fma(x2, c20);
+            c21 = b1.fma(x2, c21);
+            c22 = b2.fma(x2, c22);
+            b0 = FloatVector.fromArray(FS, bp, bi + NR);
+            b1 = FloatVector.fromArray(FS, bp, bi + NR + L);
+            b2 = FloatVector.fromArray(FS, bp, bi + NR + 2 * L);
+            x0 = FloatVector.broadcast(FS, a[ai + MR]);
+            c00 = b0.fma(x0, c00);
+            c01 = b1.fma(x0, c01);
+            c02 = b2.fma(x0, c02);
+            x1 = FloatVector.broadcast(FS, a[ai + MR + 1]);
+            c10 = b0.fma(x1, c10);
+            c11 = b1.fma(x1, c11);
+            c12 = b2.fma(x1, c12);
+            x2 = FloatVector.broadcast(FS, a[ai + MR + 2]);
+            c20 = b0.fma(x2, c20);
+            c21 = b1.fma(x2, c21);
+            c22 = b2.fma(x2, c22);
+        }
+        if (p < kc) {
             FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
             FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
             FloatVector b2 = FloatVector.fromArray(FS, bp, bi + 2 * L);
@@ -394,7 +429,40 @@ final class VectorKernels implements Kernels {
         FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS);
         FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS);
         FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS);
-        for (int p = 0; p < kc; p++, bi += NR) {
+        int p = 0;
+        for (; p + 1 < kc; p += 2, bi += 2 * NR) {
+            FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + 2 * L);
+            FloatVector x0 = FloatVector.broadcast(FS, a[a0 + p]);
+            c00 = b0.fma(x0, c00);
+            c01 = b1.fma(x0, c01);
+            c02 = b2.fma(x0, c02);
+            FloatVector x1 = FloatVector.broadcast(FS, a[a1 + p]);
+            c10 = b0.fma(x1, c10);
+            c11 = b1.fma(x1, c11);
+            c12 = b2.fma(x1, c12);
+            FloatVector x2 = FloatVector.broadcast(FS, a[a2 + p]);
+            c20 = b0.fma(x2, c20);
+            c21 = b1.fma(x2, c21);
+            c22 = b2.fma(x2, c22);
+            b0 = FloatVector.fromArray(FS, bp, bi + NR);
+            b1 = FloatVector.fromArray(FS, bp, bi + NR + L);
+            b2 = FloatVector.fromArray(FS, bp, bi + NR + 2 * L);
+            x0 = FloatVector.broadcast(FS, a[a0 + p + 1]);
+            c00 = b0.fma(x0, c00);
+            c01 = b1.fma(x0, c01);
+            c02 = b2.fma(x0, c02);
+            x1 = FloatVector.broadcast(FS, a[a1 + p + 1]);
+            c10 = b0.fma(x1, c10);
+            c11 = b1.fma(x1, c11);
+            c12 = b2.fma(x1, c12);
+            x2 = FloatVector.broadcast(FS, a[a2 + p + 1]);
+            c20 = b0.fma(x2, c20);
+            c21 = b1.fma(x2, c21);
+            c22 = b2.fma(x2, c22);
+        }
+        if (p < kc) {
             FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
             FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
             FloatVector b2 = FloatVector.fromArray(FS, bp, bi + 2 * L);
@@ -496,12 +564,14 @@ final class VectorKernels implements Kernels {
 
     @Override
     public int firstNonFinite(float[] a, int off, int len) {
-        int bound = FS.loopBound(len);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(FS, a, off + i);
-            // x - x is NaN exactly when x is NaN or infinite.
-            if (v.sub(v).test(VectorOperators.IS_NAN).anyTrue()) break;
+        // x·0 is NaN exactly when x is NaN or infinite, and a NaN survives any sum: one
+        // multiply-add per vector, tested once per block; only a block that fails is searched.
+        int block = 64 * L, i = 0;
+        FloatVector zero = FloatVector.zero(FS);
+        for (; i + block <= len; i += block) {
+            FloatVector acc = zero;
+            for (int j = i; j < i + block; j += L) acc = FloatVector.fromArray(FS, a, off + j).fma(zero, acc);
+            if (acc.test(VectorOperators.IS_NAN).anyTrue()) break;
         }
         for (; i < len; i++) if (!Float.isFinite(a[off + i])) return i;
         return -1;
@@ -509,11 +579,12 @@ final class VectorKernels implements Kernels {
 
     @Override
     public int firstNonFinite(double[] a, int off, int len) {
-        int bound = DS.loopBound(len), l = DS.length();
-        int i = 0;
-        for (; i < bound; i += l) {
-            DoubleVector v = DoubleVector.fromArray(DS, a, off + i);
-            if (v.sub(v).test(VectorOperators.IS_NAN).anyTrue()) break;
+        int l = DS.length(), block = 64 * l, i = 0;
+        DoubleVector zero = DoubleVector.zero(DS);
+        for (; i + block <= len; i += block) {
+            DoubleVector acc = zero;
+            for (int j = i; j < i + block; j += l) acc = DoubleVector.fromArray(DS, a, off + j).fma(zero, acc);
+            if (acc.test(VectorOperators.IS_NAN).anyTrue()) break;
         }
         for (; i < len; i++) if (!Double.isFinite(a[off + i])) return i;
         return -1;

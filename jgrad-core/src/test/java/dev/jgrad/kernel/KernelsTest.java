@@ -195,6 +195,30 @@ class KernelsTest {
     }
 
     @Test
+    void firstNonFiniteFindsTheFirstBadValueInAnyBlock() {
+        // The vector search tests whole blocks at once; bad values at block edges, in the tail,
+        // after an offset, and several in one block must still give the first index.
+        for (int len : new int[]{511, 512, 513, 2047, 4099}) {
+            for (int at : new int[]{0, 1, 255, 256, 511, 512, len / 2, len - 1}) {
+                if (at >= len) continue;
+                for (float bad : new float[]{Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                    float[] f = random(len + 3, 21);
+                    f[3 + at] = bad;
+                    if (at + 7 < len) f[3 + at + 7] = Float.NaN;
+                    assertEquals(at, VEC.firstNonFinite(f, 3, len), "float, length " + len + ", bad at " + at);
+                    double[] d = new double[len + 5];
+                    d[5 + at] = bad;
+                    assertEquals(at, VEC.firstNonFinite(d, 5, len), "double, length " + len + ", bad at " + at);
+                }
+            }
+            assertEquals(-1, VEC.firstNonFinite(random(len, 22), 0, len));
+            float[] huge = new float[len];
+            java.util.Arrays.fill(huge, Float.MAX_VALUE);
+            assertEquals(-1, VEC.firstNonFinite(huge, 0, len), "the largest finite values are finite");
+        }
+    }
+
+    @Test
     void fusedAdamMatchesTheReferenceBitForBit() {
         for (int n : SIZES) {
             float[] p = random(n, 11), g = random(n, 12), m = random(n, 13), v = random(n, 14);
