@@ -95,6 +95,16 @@ public final class TensorOps {
         }
     }
 
+    /** Flat index of the first NaN or infinity in t, or -1; large tensors are searched on the pool. */
+    public static int firstNonFinite(Parallel par, Tensor t) {
+        return FlatPasses.firstNonFinite(par, t);
+    }
+
+    /** Sets every element of t to 0, large tensors on the pool. */
+    public static void zero(Parallel par, Tensor t) {
+        FlatPasses.zero(par, t);
+    }
+
     /** Flat index of the first NaN or infinity in t, or -1. */
     public static int firstNonFinite(Tensor t) {
         return switch (t) {

@@ -163,7 +163,7 @@ public final class Sequential implements AutoCloseable {
             throw new IllegalArgumentException("input is " + x.dtype() + " " + x.shape() + " but the network is "
                     + dtype + "; convert with tensor.to(" + dtype + ")");
         }
-        int bad = TensorOps.firstNonFinite(x);
+        int bad = TensorOps.firstNonFinite(parallel, x);
         if (bad >= 0) {
             throw new IllegalArgumentException("input " + x.shape() + " holds " + x.get(bad) + " at row "
                     + bad / x.cols() + ", column " + bad % x.cols());
@@ -236,7 +236,7 @@ public final class Sequential implements AutoCloseable {
     }
 
     public void zeroGrad() {
-        grads.zero();
+        TensorOps.zero(parallel, grads);
     }
 
     /** True when any layer is random in training mode. */

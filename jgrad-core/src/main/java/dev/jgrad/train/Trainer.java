@@ -143,7 +143,7 @@ public final class Trainer {
                     throw new TrainingDivergedException("the loss is " + value, epoch, b, lastCheckpoint);
                 }
                 GradientTransforms.addPenalties(params, grads, weightMask, l1, l2);
-                int bad = TensorOps.firstNonFinite(grads);
+                int bad = TensorOps.firstNonFinite(net.parallel(), grads);
                 if (bad >= 0) {
                     throw new TrainingDivergedException("the gradient of " + parameterAt(bad) + " is " + grads.get(bad),
                             epoch, b, lastCheckpoint);
