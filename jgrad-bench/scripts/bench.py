@@ -4,7 +4,8 @@
   * training: Fashion-MNIST 60k, MLP 784-256-128-10, ReLU, softmax cross-entropy, Adam 1e-3,
     batch 128, shuffled; `jgrad train` against PyTorch (Debian's python3-torch on OpenBLAS)
     in several thread settings; samples/s of the training loop only;
-  * GEMM: jgrad's kernels against OpenBLAS sgemm (through numpy) at the MLP's shapes;
+  * GEMM: jgrad's kernels against OpenBLAS's cblas_sgemm at the MLP's shapes, both in one JVM
+    (OpenBLAS through the foreign function API), alternating round by round;
   * inference latency of the same MLP, one sample and a batch of 128.
 
 Each number is a median: over the epochs after the first (warm-up) of each run, then over runs.
@@ -59,41 +60,13 @@ def run_torch(data, epochs, torch_threads, blas_threads):
     return steady(d["epochs"]), d["test_accuracy"]
 
 
-def gemm_jgrad(threads):
-    out = subprocess.run([java(), "--add-modules", "jdk.incubator.vector", "-cp",
-                          os.path.join(ROOT, "jgrad-bench", "target", "jgrad-bench.jar"), "dev.jgrad.bench.Harness",
-                          "gemm", *SHAPES, "--threads", str(threads)], capture_output=True, text=True, check=True).stdout
-    return {j["shape"]: j["gflops"] for j in map(json.loads, out.strip().splitlines())}
-
-
-GEMM_PY = r"""
-import json, sys, time, numpy as np
-res = {}
-for spec in sys.argv[1:]:
-    dims, layout = (spec.split(":") + ["NN"])[:2]
-    d = [int(x) for x in dims.split("x")]
-    m, n, k = (d + [d[0], d[0]])[:3] if len(d) == 1 else d
-    rng = np.random.default_rng(1)
-    a = rng.random((k, m) if layout == "TN" else (m, k), dtype=np.float32)
-    b = rng.random((n, k) if layout == "NT" else (k, n), dtype=np.float32)
-    f = (lambda: a @ b.T) if layout == "NT" else (lambda: a.T @ b) if layout == "TN" else (lambda: a @ b)
-    reps = max(3, int(2e8 / (2 * m * n * k)))
-    end = time.perf_counter() + 1.0
-    while time.perf_counter() < end: f()
-    ts = []
-    for _ in range(15):
-        t = time.perf_counter()
-        for _ in range(reps): f()
-        ts.append((time.perf_counter() - t) / reps)
-    res[spec] = 2 * m * n * k / sorted(ts)[len(ts) // 2] / 1e9
-print(json.dumps(res))
-"""
-
-
-def gemm_openblas(threads):
-    out = subprocess.run(["/usr/bin/python3", "-c", GEMM_PY, *SHAPES], capture_output=True, text=True, check=True,
-                         env=torch_env(1, threads)).stdout
-    return json.loads(out)
+def gemm_compare(threads):
+    """jgrad and OpenBLAS's cblas_sgemm in one JVM, alternating round by round (Harness compare)."""
+    out = subprocess.run([java(), "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                          "-cp", os.path.join(ROOT, "jgrad-bench", "target", "jgrad-bench.jar"), "dev.jgrad.bench.Harness",
+                          "compare", *SHAPES, "--threads", str(threads)],
+                         capture_output=True, text=True, check=True, env=torch_env(1, threads)).stdout
+    return {j["shape"]: j for j in map(json.loads, out.strip().splitlines())}
 
 
 def inference_jgrad(threads):
@@ -109,25 +82,31 @@ def main():
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip-gemm", action="store_true")
+    ap.add_argument("--skip-train", action="store_true")
     ap.add_argument("--json", help="also write all numbers to this file")
     a = ap.parse_args()
     subprocess.run([os.path.join(ROOT, "build"), "package"], check=True, cwd=ROOT)
     results = {"machine": {"nproc": os.cpu_count(), "cpu": cpu_name()}, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
 
     if not a.skip_gemm:
-        results["gemm"] = {}
-        for t in (1, 2):
-            j, o = gemm_jgrad(t), gemm_openblas(t)
-            results["gemm"][t] = {s: {"jgrad": j[s], "openblas": o[s]} for s in SHAPES}
-        print("\nGEMM GFLOP/s (median of 15 timed batches), jgrad vs OpenBLAS sgemm")
-        print(f"{'shape':18} {'threads':>7} {'jgrad':>8} {'OpenBLAS':>9} {'ratio':>6}")
+        results["gemm"] = {t: gemm_compare(t) for t in (1, 2)}
+        print("\nGEMM GFLOP/s, jgrad and OpenBLAS sgemm alternating in one process: medians of 301 rounds,")
+        print("the median per-round ratio with its quartiles, and the ratio of the fastest rounds")
+        print(f"{'shape':16} {'threads':>7} {'jgrad':>7} {'OpenBLAS':>9} {'ratio':>6} {'quartiles':>11} {'best':>13} {'ratio':>6}")
         for t, rows in results["gemm"].items():
             for s, r in rows.items():
-                print(f"{s:18} {t:>7} {r['jgrad']:>8.1f} {r['openblas']:>9.1f} {r['jgrad'] / r['openblas']:>6.2f}")
+                best = r["best_jgrad_gflops"] / r["best_openblas_gflops"]
+                print(f"{s:16} {t:>7} {r['jgrad_gflops']:>7.1f} {r['openblas_gflops']:>9.1f} {r['ratio']:>6.2f} "
+                      f"{r['ratio_q1']:>5.2f}-{r['ratio_q3']:<5.2f} {r['best_jgrad_gflops']:>6.1f}/{r['best_openblas_gflops']:<6.1f} {best:>6.2f}")
         results["inference"] = {t: inference_jgrad(t) for t in (1, 2)}
         for t, r in results["inference"].items():
             print(f"inference, {t} thread(s): one sample {r['batch_1_median_us']:.1f} µs, batch of 128 {r['batch_128_median_us']:.0f} µs")
 
+    if a.skip_train:
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(results, f, indent=1)
+        return
     configs = [("jgrad", 1, None), ("jgrad", 2, None), ("pytorch", 1, 1), ("pytorch", 1, 2), ("pytorch", 2, 2)]
     train = {}
     for rnd in range(a.runs):

@@ -32,6 +32,8 @@ final class VectorKernels implements Kernels {
     static final int MC = 120;
     /** Columns of B packed at once: a whole number of panels, so the last one fits the buffer. */
     static final int NC = 1024 / NR * NR;
+    /** Largest transposed A (elements) packed once up front and shared by all parts. */
+    private static final long SHARED_A_LIMIT = 1L << 20;
     /** Below this many multiply-adds one thread is faster than a dispatch. */
     private static final long PARALLEL_WORK = 1L << 17;
 
@@ -69,6 +71,9 @@ final class VectorKernels implements Kernels {
         int m, n, k, aOff, aRs, aCs, bOff, bRs, bCs, cOff, ldc, parts;
         float[] a, b, c;
         boolean accumulate, splitN, dots;
+        /** Transposed A packed once for all parts (see {@link #prepackA}); null when each part packs its own. */
+        float[] shared;
+        private float[] sharedBuf = new float[0];
 
         void set(int m, int n, int k, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff, int bRs, int bCs,
                  float[] c, int cOff, int ldc, boolean accumulate) {
@@ -106,7 +111,24 @@ final class VectorKernels implements Kernels {
         }
 
         void release() {
-            a = b = c = null;
+            a = b = c = shared = null;
+        }
+
+        /**
+         * Packs all of a transposed A (Δᵀ in Δᵀ·X) before the parts start: every part of a
+         * column split needs all of it, and packing it in each part repeated the slowest pack,
+         * a gather across rows of Δ, once per part. Layout: for each block of k in order, its
+         * row panels as {@link #packA} lays them out for the whole height.
+         */
+        void prepackA() {
+            int mPad = (m + MR - 1) / MR * MR;
+            if (sharedBuf.length < mPad * k) sharedBuf = new float[mPad * k];
+            int kBlocks = (k + KC - 1) / KC, kcStd = (k + kBlocks - 1) / kBlocks;
+            for (int pc = 0; pc < k; pc += kcStd) {
+                int kc = Math.min(kcStd, k - pc);
+                packTransposedA(a, aOff + pc * aCs, aCs, m, kc, sharedBuf, pc * mPad);
+            }
+            shared = sharedBuf;
         }
     }
 
@@ -142,6 +164,7 @@ final class VectorKernels implements Kernels {
         }
         g.set(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
         g.dots = false;
+        if (aCs != 1 && aRs == 1 && (long) m * k <= SHARED_A_LIMIT) g.prepackA();
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         int threads = (long) m * n * k < PARALLEL_WORK ? 1 : par.threads();
         // Split the columns when there are enough of them: each part then packs only its own share
@@ -233,7 +256,14 @@ final class VectorKernels implements Kernels {
                     // prefetchers follow. Transposed A (Δᵀ in Δᵀ·X) would stride through memory a
                     // power of two apart and thrash L1 sets, so it is packed, a block at a time.
                     boolean packed = g.aCs != 1;
-                    if (packed) packA(g.a, g.aOff + ic * g.aRs + pc * g.aCs, g.aRs, g.aCs, mc, kc, s.ap);
+                    float[] ap = s.ap;
+                    int apOff = 0;
+                    if (g.shared != null) {
+                        ap = g.shared;
+                        apOff = pc * ((g.m + MR - 1) / MR * MR) + ic * kc;
+                    } else if (packed) {
+                        packA(g.a, g.aOff + ic * g.aRs + pc * g.aCs, g.aRs, g.aCs, mc, kc, s.ap);
+                    }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
@@ -242,8 +272,8 @@ final class VectorKernels implements Kernels {
                             float[] a;
                             int ai, aRs, aCs;
                             if (packed) {
-                                a = s.ap;
-                                ai = ir * kc;
+                                a = ap;
+                                ai = apOff + ir * kc;
                                 aRs = 1;
                                 aCs = MR;
                             } else if (mr == MR) {
@@ -298,6 +328,27 @@ final class VectorKernels implements Kernels {
                     int src = base + p * bRs + jr * bCs;
                     for (int jj = 0; jj < NR; jj++) bp[dst + p * NR + jj] = jj < nr ? b[src + jj * bCs] : 0f;
                 }
+            }
+        }
+    }
+
+    /**
+     * Packs m × kc of a transposed A (element (i, p) at base + i + p·aCs) into zero-padded
+     * panels of MR rows at dst: panel at row ir starts at dst + ir·kc, step p at +p·MR. It walks
+     * the stored rows (contiguous in i) and deals MR values at a time to each panel, where a
+     * panel-at-a-time walk would read one cache line per MR values.
+     */
+    private static void packTransposedA(float[] a, int base, int aCs, int m, int kc, float[] ap, int dst) {
+        int full = m / MR * MR;
+        for (int p = 0; p < kc; p++) {
+            int src = base + p * aCs, d = dst + p * MR;
+            for (int ir = 0; ir < full; ir += MR, d += MR * kc) {
+                ap[d] = a[src + ir];
+                ap[d + 1] = a[src + ir + 1];
+                ap[d + 2] = a[src + ir + 2];
+            }
+            if (full < m) {
+                for (int ii = 0; ii < MR; ii++) ap[d + ii] = full + ii < m ? a[src + full + ii] : 0f;
             }
         }
     }
