@@ -42,6 +42,15 @@ abstract class FlatOptimizer implements Optimizer {
 
     @Override
     public final void step(Tensor params, Tensor grads, Parallel parallel) {
+        step(params, grads, parallel, false);
+    }
+
+    @Override
+    public final void stepAndZero(Tensor params, Tensor grads, Parallel parallel) {
+        step(params, grads, parallel, true);
+    }
+
+    private void step(Tensor params, Tensor grads, Parallel parallel, boolean zero) {
         if (params.size() != grads.size() || params.dtype() != grads.dtype()) {
             throw new IllegalArgumentException("parameters " + params.dtype() + " " + params.shape()
                     + " and gradients " + grads.dtype() + " " + grads.shape() + " differ");
@@ -63,11 +72,13 @@ abstract class FlatOptimizer implements Optimizer {
         int n = params.size();
         int tasks = parallel == null || parallel.threads() == 1 ? 1 : (n + CHUNK - 1) / CHUNK;
         if (tasks <= 1) {
-            range(params, grads, 0, n);
+            // In cache-sized chunks even on one thread, so the clearing finds its chunk still cached.
+            for (int from = 0; from < n; from += CHUNK) range(params, grads, from, Math.min(n, from + CHUNK), zero);
         } else {
             pending.params = params;
             pending.grads = grads;
             pending.n = n;
+            pending.zero = zero;
             try {
                 parallel.run(tasks, pending);
             } finally {
@@ -80,19 +91,28 @@ abstract class FlatOptimizer implements Optimizer {
     private final class Pending implements Parallel.Task {
         Tensor params, grads;
         int n;
+        boolean zero;
 
         @Override
         public void run(int task) {
-            range(params, grads, task * CHUNK, Math.min(n, (task + 1) * CHUNK));
+            range(params, grads, task * CHUNK, Math.min(n, (task + 1) * CHUNK), zero);
         }
     }
 
     private final Pending pending = new Pending();
 
-    private void range(Tensor params, Tensor grads, int from, int to) {
+    private void range(Tensor params, Tensor grads, int from, int to, boolean zero) {
         switch (params) {
-            case FloatTensor p -> update(p.data(), p.offset(), ((FloatTensor) grads).data(), grads.offset(), from, to);
-            case DoubleTensor p -> update(p.data(), p.offset(), ((DoubleTensor) grads).data(), grads.offset(), from, to);
+            case FloatTensor p -> {
+                float[] g = ((FloatTensor) grads).data();
+                update(p.data(), p.offset(), g, grads.offset(), from, to);
+                if (zero) java.util.Arrays.fill(g, grads.offset() + from, grads.offset() + to, 0f);
+            }
+            case DoubleTensor p -> {
+                double[] g = ((DoubleTensor) grads).data();
+                update(p.data(), p.offset(), g, grads.offset(), from, to);
+                if (zero) java.util.Arrays.fill(g, grads.offset() + from, grads.offset() + to, 0d);
+            }
         }
     }
 

@@ -22,6 +22,16 @@ public interface Optimizer {
         step(params, grads);
     }
 
+    /**
+     * The update, then grads set to 0 for the next accumulation: what a training loop does between
+     * backward passes. An optimizer over flat buffers clears each chunk right after updating it,
+     * while it is still in cache, which saves a separate pass over the gradients.
+     */
+    default void stepAndZero(Tensor params, Tensor grads, dev.jgrad.kernel.Parallel parallel) {
+        step(params, grads, parallel);
+        grads.zero();
+    }
+
     double learningRate();
 
     void setLearningRate(double lr);

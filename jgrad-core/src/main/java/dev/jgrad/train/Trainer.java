@@ -125,6 +125,7 @@ public final class Trainer {
         for (TrainingListener l : listeners) l.onTrainStart(epochs, count, train.size());
         Tensor params = net.parameterBuffer(), grads = net.gradientBuffer();
         boolean classify = train.isClassification();
+        net.zeroGrad();
         for (int epoch = nextEpoch; epoch < epochs; epoch++) {
             for (TrainingListener l : listeners) l.onEpochStart(epoch);
             batches.startEpoch();
@@ -136,7 +137,6 @@ public final class Trainer {
                 batches.load(b, net.parallel());
                 Tensor x = batches.features(), t = batches.targets();
                 optimizer.setLearningRate(baseLr * schedule.factor(epoch, (double) b / count));
-                net.zeroGrad();
                 net.forward(x, true);
                 double value = net.backward(loss, t);
                 if (!Double.isFinite(value)) {
@@ -150,7 +150,8 @@ public final class Trainer {
                 }
                 if (clipValue > 0) GradientTransforms.clipByValue(grads, clipValue);
                 if (clipNorm > 0) GradientTransforms.clipByNorm(grads, clipNorm);
-                optimizer.step(params, grads, net.parallel());
+                // The gradients are cleared chunk by chunk as they are consumed, ready for the next step.
+                optimizer.stepAndZero(params, grads, net.parallel());
                 int rows = x.rows();
                 lossSum += value * rows;
                 seen += rows;

@@ -205,4 +205,33 @@ class OptimizersTest {
             }
         }
     }
+
+    @Test
+    void stepAndZeroUpdatesAlikeAndLeavesZeroGradients() {
+        java.util.Random r = new java.util.Random(4);
+        int n = 70_001;   // two full chunks and a ragged third
+        for (String name : new String[]{"sgd", "adam", "rmsprop"}) {
+            for (DType dt : DType.values()) {
+                for (int threads : new int[]{1, 2}) {
+                    Tensor p1 = Tensor.zeros(dt, n), g1 = Tensor.zeros(dt, n);
+                    for (int i = 0; i < n; i++) {
+                        p1.set(i, r.nextGaussian());
+                        g1.set(i, r.nextGaussian());
+                    }
+                    Tensor p2 = p1.copy(), g2 = g1.copy();
+                    Optimizer a = Optimizers.create(name, 0.01, 0.5, 0.01), b = Optimizers.create(name, 0.01, 0.5, 0.01);
+                    try (dev.jgrad.kernel.Parallel par = dev.jgrad.kernel.Parallel.create(threads)) {
+                        for (int s = 0; s < 2; s++) {
+                            a.step(p1, g1, par);
+                            Tensor keep = g1.copy();
+                            b.stepAndZero(p2, g2, par);
+                            for (int i = 0; i < n; i++) assertEquals(0.0, g2.get(i), name + " " + dt + " gradient " + i);
+                            g2.copyFrom(keep);   // the same gradients again for the second step
+                        }
+                    }
+                    assertClose(p1.toDoubleArray(), p2.toDoubleArray(), 0);
+                }
+            }
+        }
+    }
 }
