@@ -65,7 +65,8 @@ def gemm_compare(threads):
     out = subprocess.run([java(), "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                           "-cp", os.path.join(ROOT, "jgrad-bench", "target", "jgrad-bench.jar"), "dev.jgrad.bench.Harness",
                           "compare", *SHAPES, "--threads", str(threads)],
-                         capture_output=True, text=True, check=True, env=torch_env(1, threads)).stdout
+                         capture_output=True, text=True, check=True,
+                         env=dict(torch_env(1, threads), OPENBLAS_THREAD_TIMEOUT="4")).stdout
     return {j["shape"]: j for j in map(json.loads, out.strip().splitlines())}
 
 

@@ -1,5 +1,7 @@
 package dev.jgrad.kernel;
 
+import java.lang.invoke.VarHandle;
+
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -12,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>float32 GEMM follows the Goto/BLIS structure: B is packed into panels NR columns wide, in
  * k-major order, for blocks of KC steps of k (sized to keep a B panel in L1 and an A block in
- * L2); row-major A is read in place, transposed A is packed into MR-row panels; a 3 × 3L register-blocked micro-kernel (L = lanes, so 3×24
- * on AVX2) keeps 9 accumulators and broadcasts one A value against three B vectors.
+ * L2); A is packed into MR-row panels, once per product and shared by all threads when it is
+ * not huge; a 3 × 3L register-blocked micro-kernel (L = lanes, so 3×24 on AVX2) keeps 9
+ * accumulators and broadcasts one A value against three B vectors.
  * Edges are handled by zero-padded panels, so every element of C is summed in the same order
  * whatever tile it falls in: over k-blocks in order, each block's partial sum added to C.
  * Threads take disjoint ranges of whole panels, so results do not depend on the thread count.
@@ -32,7 +35,7 @@ final class VectorKernels implements Kernels {
     static final int MC = 120;
     /** Columns of B packed at once: a whole number of panels, so the last one fits the buffer. */
     static final int NC = 1024 / NR * NR;
-    /** Largest transposed A (elements) packed once up front and shared by all parts. */
+    /** Largest A (elements) packed once up front and shared by all parts. */
     private static final long SHARED_A_LIMIT = 1L << 20;
     /** Below this many multiply-adds one thread is faster than a dispatch. */
     private static final long PARALLEL_WORK = 1L << 17;
@@ -61,7 +64,6 @@ final class VectorKernels implements Kernels {
     /** Per-thread packing buffers, sized once. */
     private static final class Scratch {
         final float[] ap = new float[(MC + MR) * KC];
-        final float[] edgeA = new float[MR * KC];
         final float[] bp = new float[KC * NC];
         final float[] tile = new float[MR * NR];
     }
@@ -71,7 +73,7 @@ final class VectorKernels implements Kernels {
         int m, n, k, aOff, aRs, aCs, bOff, bRs, bCs, cOff, ldc, parts;
         float[] a, b, c;
         boolean accumulate, splitN, dots;
-        /** Transposed A packed once for all parts (see {@link #prepackA}); null when each part packs its own. */
+        /** A packed once for all parts (see {@link #prepackA}); null when each part packs its own. */
         float[] shared;
         private float[] sharedBuf = new float[0];
 
@@ -115,10 +117,9 @@ final class VectorKernels implements Kernels {
         }
 
         /**
-         * Packs all of a transposed A (Δᵀ in Δᵀ·X) before the parts start: every part of a
-         * column split needs all of it, and packing it in each part repeated the slowest pack,
-         * a gather across rows of Δ, once per part. Layout: for each block of k in order, its
-         * row panels as {@link #packA} lays them out for the whole height.
+         * Packs all of A before the parts start: every part of a column split needs all of it,
+         * and packing it in each part repeated the work once per part. Layout: for each block
+         * of k in order, its row panels as {@link #packA} lays them out for the whole height.
          */
         void prepackA() {
             int mPad = (m + MR - 1) / MR * MR;
@@ -126,7 +127,8 @@ final class VectorKernels implements Kernels {
             int kBlocks = (k + KC - 1) / KC, kcStd = (k + kBlocks - 1) / kBlocks;
             for (int pc = 0; pc < k; pc += kcStd) {
                 int kc = Math.min(kcStd, k - pc);
-                packTransposedA(a, aOff + pc * aCs, aCs, m, kc, sharedBuf, pc * mPad);
+                if (aRs == 1) packTransposedA(a, aOff + pc * aCs, aCs, m, kc, sharedBuf, pc * mPad);
+                else packA(a, aOff + pc * aCs, aRs, aCs, m, kc, sharedBuf, pc * mPad);
             }
             shared = sharedBuf;
         }
@@ -164,7 +166,7 @@ final class VectorKernels implements Kernels {
         }
         g.set(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
         g.dots = false;
-        if (aCs != 1 && aRs == 1 && (long) m * k <= SHARED_A_LIMIT) g.prepackA();
+        if ((long) m * k <= SHARED_A_LIMIT) g.prepackA();
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         int threads = (long) m * n * k < PARALLEL_WORK ? 1 : par.threads();
         // Split the columns when there are enough of them: each part then packs only its own share
@@ -252,49 +254,25 @@ final class VectorKernels implements Kernels {
                 boolean overwrite = pc == 0 && !g.accumulate;
                 for (int ic = m0; ic < m1; ic += mcStd) {
                     int mc = Math.min(mcStd, m1 - ic);
-                    // Row-major A (X in X·Wᵀ, Δ in Δ·W) is read where it lies: three streams the
-                    // prefetchers follow. Transposed A (Δᵀ in Δᵀ·X) would stride through memory a
-                    // power of two apart and thrash L1 sets, so it is packed, a block at a time.
-                    boolean packed = g.aCs != 1;
+                    // A is packed into MR-row panels (zero-padded), so the micro-kernel reads one
+                    // contiguous stream whatever A's layout: shared by all parts when it was packed
+                    // up front, otherwise a block at a time by each part.
                     float[] ap = s.ap;
                     int apOff = 0;
                     if (g.shared != null) {
                         ap = g.shared;
                         apOff = pc * ((g.m + MR - 1) / MR * MR) + ic * kc;
-                    } else if (packed) {
-                        packA(g.a, g.aOff + ic * g.aRs + pc * g.aCs, g.aRs, g.aCs, mc, kc, s.ap);
+                    } else {
+                        packA(g.a, g.aOff + ic * g.aRs + pc * g.aCs, g.aRs, g.aCs, mc, kc, s.ap, 0);
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             int ci = g.cOff + (ic + ir) * g.ldc + jc + jr;
-                            float[] a;
-                            int ai, aRs, aCs;
-                            if (packed) {
-                                a = ap;
-                                ai = apOff + ir * kc;
-                                aRs = 1;
-                                aCs = MR;
-                            } else if (mr == MR) {
-                                a = g.a;
-                                ai = g.aOff + (ic + ir) * g.aRs + pc;
-                                aRs = g.aRs;
-                                aCs = 1;
-                            } else {
-                                // A last partial row panel is padded into a buffer.
-                                packA(g.a, g.aOff + (ic + ir) * g.aRs + pc, g.aRs, 1, mr, kc, s.edgeA);
-                                a = s.edgeA;
-                                ai = 0;
-                                aRs = 1;
-                                aCs = MR;
-                            }
-                            if (nr == NR && mr == MR) {
-                                if (aCs == 1) microRows(kc, a, ai, aRs, s.bp, jr * kc, g.c, ci, g.ldc, overwrite);
-                                else micro(kc, a, ai, s.bp, jr * kc, g.c, ci, g.ldc, overwrite);
-                            } else {
-                                edge(kc, a, ai, aRs, aCs, s.bp, jr * kc, g.c, ci, g.ldc, mr, nr, overwrite, s.tile);
-                            }
+                            int ai = apOff + ir * kc;
+                            if (nr == NR && mr == MR) micro(kc, ap, ai, s.bp, jr * kc, g.c, ci, g.ldc, overwrite);
+                            else edge(kc, ap, ai, s.bp, jr * kc, g.c, ci, g.ldc, mr, nr, overwrite, s.tile);
                         }
                     }
                 }
@@ -353,11 +331,11 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    /** Packs mc × kc of A into panels of MR rows, zero-padded: panel at row ir starts at ir*kc, step p at +p*MR. */
-    private static void packA(float[] a, int base, int aRs, int aCs, int mc, int kc, float[] ap) {
+    /** Packs mc × kc of A into panels of MR rows, zero-padded: panel at row ir starts at at + ir*kc, step p at +p*MR. */
+    private static void packA(float[] a, int base, int aRs, int aCs, int mc, int kc, float[] ap, int at) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            int dst = ir * kc;
+            int dst = at + ir * kc;
             if (mr == 3 && MR == 3) {
                 // Full panels: three plain copies per step of k, no per-element test.
                 for (int p = 0, src = base + ir * aRs, d = dst; p < kc; p++, src += aCs, d += MR) {
@@ -378,13 +356,12 @@ final class VectorKernels implements Kernels {
      * An edge tile: the valid part of C goes through an MR × NR buffer so the full micro-kernel,
      * with the same summation order, serves it too.
      */
-    private static void edge(int kc, float[] a, int ai, int aRs, int aCs, float[] bp, int bi, float[] c, int ci, int ldc,
+    private static void edge(int kc, float[] a, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
                              int mr, int nr, boolean overwrite, float[] tile) {
         if (!overwrite) {
             for (int r = 0; r < mr; r++) System.arraycopy(c, ci + r * ldc, tile, r * NR, nr);
         }
-        if (aCs == 1) microRows(kc, a, ai, aRs, bp, bi, tile, 0, NR, overwrite);
-        else micro(kc, a, ai, bp, bi, tile, 0, NR, overwrite);
+        micro(kc, a, ai, bp, bi, tile, 0, NR, overwrite);
         for (int r = 0; r < mr; r++) System.arraycopy(tile, r * NR, c, ci + r * ldc, nr);
     }
 
@@ -392,140 +369,65 @@ final class VectorKernels implements Kernels {
      * C[3 × 3L] (+)= Σ_p a_p b_pᵀ over one packed A panel (k-major, MR values per step) and one packed B panel. Three rows by
      * three vectors keeps nine accumulators, three B vectors and one broadcast in registers:
      * measured on AVX2 it runs near the FMA peak, where a 6 × 2L tile, one register short,
-     * spills and runs at half speed. Kept small so C2 inlines all of it.
+     * spills and runs at half speed.
      */
     private static void micro(int kc, float[] a, int ai, float[] bp, int bi, float[] c, int ci, int ldc, boolean overwrite) {
         FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS);
         FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS);
         FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS);
-        // Two steps of k per iteration: C2 does not unroll a loop this large, and the loop's own
-        // index arithmetic would otherwise take issue slots the nine FMAs need.
-        int p = 0;
-        for (; p + 1 < kc; p += 2, ai += 2 * MR, bi += 2 * NR) {
-            FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
-            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + 2 * L);
-            FloatVector x0 = FloatVector.broadcast(FS, a[ai]);
+        // Two steps of k per iteration, every index base + p·stride of the one counter: C2 then
+        // proves all bounds once before the loop and the loop body is loads and FMAs. The
+        // fences emit no instruction on x86 but keep C2 from hoisting the second step's loads
+        // above the first step's FMAs, which needs six more registers than AVX2 has and spilled
+        // accumulators to the stack (measured: a third slower without them).
+        int even = kc & ~1, p = 0;
+        for (; p < even; p += 2) {
+            FloatVector b0 = FloatVector.fromArray(FS, bp, bi + p * NR);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + p * NR + L);
+            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + p * NR + 2 * L);
+            FloatVector x0 = FloatVector.broadcast(FS, a[ai + p * MR]);
             c00 = b0.fma(x0, c00);
             c01 = b1.fma(x0, c01);
             c02 = b2.fma(x0, c02);
-            FloatVector x1 = FloatVector.broadcast(FS, a[ai + 1]);
+            FloatVector x1 = FloatVector.broadcast(FS, a[ai + p * MR + 1]);
             c10 = b0.fma(x1, c10);
             c11 = b1.fma(x1, c11);
             c12 = b2.fma(x1, c12);
-            FloatVector x2 = FloatVector.broadcast(FS, a[ai + 2]);
+            FloatVector x2 = FloatVector.broadcast(FS, a[ai + p * MR + 2]);
             c20 = b0.fma(x2, c20);
             c21 = b1.fma(x2, c21);
             c22 = b2.fma(x2, c22);
-            b0 = FloatVector.fromArray(FS, bp, bi + NR);
-            b1 = FloatVector.fromArray(FS, bp, bi + NR + L);
-            b2 = FloatVector.fromArray(FS, bp, bi + NR + 2 * L);
-            x0 = FloatVector.broadcast(FS, a[ai + MR]);
+            VarHandle.loadLoadFence();
+            b0 = FloatVector.fromArray(FS, bp, bi + p * NR + NR);
+            b1 = FloatVector.fromArray(FS, bp, bi + p * NR + NR + L);
+            b2 = FloatVector.fromArray(FS, bp, bi + p * NR + NR + 2 * L);
+            x0 = FloatVector.broadcast(FS, a[ai + p * MR + MR]);
             c00 = b0.fma(x0, c00);
             c01 = b1.fma(x0, c01);
             c02 = b2.fma(x0, c02);
-            x1 = FloatVector.broadcast(FS, a[ai + MR + 1]);
+            x1 = FloatVector.broadcast(FS, a[ai + p * MR + MR + 1]);
             c10 = b0.fma(x1, c10);
             c11 = b1.fma(x1, c11);
             c12 = b2.fma(x1, c12);
-            x2 = FloatVector.broadcast(FS, a[ai + MR + 2]);
+            x2 = FloatVector.broadcast(FS, a[ai + p * MR + MR + 2]);
             c20 = b0.fma(x2, c20);
             c21 = b1.fma(x2, c21);
             c22 = b2.fma(x2, c22);
+            VarHandle.loadLoadFence();
         }
         if (p < kc) {
-            FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
-            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + 2 * L);
-            FloatVector x0 = FloatVector.broadcast(FS, a[ai]);
+            FloatVector b0 = FloatVector.fromArray(FS, bp, bi + p * NR);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + p * NR + L);
+            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + p * NR + 2 * L);
+            FloatVector x0 = FloatVector.broadcast(FS, a[ai + p * MR]);
             c00 = b0.fma(x0, c00);
             c01 = b1.fma(x0, c01);
             c02 = b2.fma(x0, c02);
-            FloatVector x1 = FloatVector.broadcast(FS, a[ai + 1]);
+            FloatVector x1 = FloatVector.broadcast(FS, a[ai + p * MR + 1]);
             c10 = b0.fma(x1, c10);
             c11 = b1.fma(x1, c11);
             c12 = b2.fma(x1, c12);
-            FloatVector x2 = FloatVector.broadcast(FS, a[ai + 2]);
-            c20 = b0.fma(x2, c20);
-            c21 = b1.fma(x2, c21);
-            c22 = b2.fma(x2, c22);
-        }
-        int r1 = ci + ldc, r2 = r1 + ldc;
-        if (!overwrite) {
-            c00 = FloatVector.fromArray(FS, c, ci).add(c00);
-            c01 = FloatVector.fromArray(FS, c, ci + L).add(c01);
-            c02 = FloatVector.fromArray(FS, c, ci + 2 * L).add(c02);
-            c10 = FloatVector.fromArray(FS, c, r1).add(c10);
-            c11 = FloatVector.fromArray(FS, c, r1 + L).add(c11);
-            c12 = FloatVector.fromArray(FS, c, r1 + 2 * L).add(c12);
-            c20 = FloatVector.fromArray(FS, c, r2).add(c20);
-            c21 = FloatVector.fromArray(FS, c, r2 + L).add(c21);
-            c22 = FloatVector.fromArray(FS, c, r2 + 2 * L).add(c22);
-        }
-        c00.intoArray(c, ci);
-        c01.intoArray(c, ci + L);
-        c02.intoArray(c, ci + 2 * L);
-        c10.intoArray(c, r1);
-        c11.intoArray(c, r1 + L);
-        c12.intoArray(c, r1 + 2 * L);
-        c20.intoArray(c, r2);
-        c21.intoArray(c, r2 + L);
-        c22.intoArray(c, r2 + 2 * L);
-    }
-
-    /** The micro-kernel for A read in place: three rows, each contiguous in k. */
-    private static void microRows(int kc, float[] a, int ai, int aRs, float[] bp, int bi, float[] c, int ci, int ldc,
-                                  boolean overwrite) {
-        int a0 = ai, a1 = ai + aRs, a2 = ai + 2 * aRs;
-        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS);
-        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS);
-        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS);
-        int p = 0;
-        for (; p + 1 < kc; p += 2, bi += 2 * NR) {
-            FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
-            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + 2 * L);
-            FloatVector x0 = FloatVector.broadcast(FS, a[a0 + p]);
-            c00 = b0.fma(x0, c00);
-            c01 = b1.fma(x0, c01);
-            c02 = b2.fma(x0, c02);
-            FloatVector x1 = FloatVector.broadcast(FS, a[a1 + p]);
-            c10 = b0.fma(x1, c10);
-            c11 = b1.fma(x1, c11);
-            c12 = b2.fma(x1, c12);
-            FloatVector x2 = FloatVector.broadcast(FS, a[a2 + p]);
-            c20 = b0.fma(x2, c20);
-            c21 = b1.fma(x2, c21);
-            c22 = b2.fma(x2, c22);
-            b0 = FloatVector.fromArray(FS, bp, bi + NR);
-            b1 = FloatVector.fromArray(FS, bp, bi + NR + L);
-            b2 = FloatVector.fromArray(FS, bp, bi + NR + 2 * L);
-            x0 = FloatVector.broadcast(FS, a[a0 + p + 1]);
-            c00 = b0.fma(x0, c00);
-            c01 = b1.fma(x0, c01);
-            c02 = b2.fma(x0, c02);
-            x1 = FloatVector.broadcast(FS, a[a1 + p + 1]);
-            c10 = b0.fma(x1, c10);
-            c11 = b1.fma(x1, c11);
-            c12 = b2.fma(x1, c12);
-            x2 = FloatVector.broadcast(FS, a[a2 + p + 1]);
-            c20 = b0.fma(x2, c20);
-            c21 = b1.fma(x2, c21);
-            c22 = b2.fma(x2, c22);
-        }
-        if (p < kc) {
-            FloatVector b0 = FloatVector.fromArray(FS, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + L);
-            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + 2 * L);
-            FloatVector x0 = FloatVector.broadcast(FS, a[a0 + p]);
-            c00 = b0.fma(x0, c00);
-            c01 = b1.fma(x0, c01);
-            c02 = b2.fma(x0, c02);
-            FloatVector x1 = FloatVector.broadcast(FS, a[a1 + p]);
-            c10 = b0.fma(x1, c10);
-            c11 = b1.fma(x1, c11);
-            c12 = b2.fma(x1, c12);
-            FloatVector x2 = FloatVector.broadcast(FS, a[a2 + p]);
+            FloatVector x2 = FloatVector.broadcast(FS, a[ai + p * MR + 2]);
             c20 = b0.fma(x2, c20);
             c21 = b1.fma(x2, c21);
             c22 = b2.fma(x2, c22);
