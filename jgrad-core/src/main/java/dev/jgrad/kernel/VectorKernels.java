@@ -37,6 +37,8 @@ final class VectorKernels implements Kernels {
     static final int NC = 1024 / NR * NR;
     /** Largest A (elements) packed once up front and shared by all parts. */
     private static final long SHARED_A_LIMIT = 1L << 20;
+    /** Multiply-adds a part of a parallel product should hold at least, beyond three parts per thread. */
+    private static final long PART_WORK = 1L << 18;
     /** Below this many multiply-adds one thread is faster than a dispatch. */
     private static final long PARALLEL_WORK = 1L << 17;
 
@@ -172,9 +174,13 @@ final class VectorKernels implements Kernels {
         // Split the columns when there are enough of them: each part then packs only its own share
         // of B, the one operand that is packed. Narrow outputs (the classifier layer) split rows.
         g.splitN = nPanels >= threads || nPanels >= mPanels;
-        // A few parts per thread, claimed as threads come free, even out uneven panels and a
-        // busy core; each part's tile of C is fixed, so the bits do not depend on who runs it.
-        g.parts = threads == 1 ? 1 : Math.max(1, Math.min(3 * threads, g.splitN ? nPanels : mPanels));
+        // Many parts, claimed as threads come free, even out a busy core and keep the wait at
+        // the end short: as many as there are panels while each still holds PART_WORK
+        // multiply-adds, and at least three per thread. Each part's tile of C is fixed, so the
+        // bits do not depend on who runs it.
+        int panels = g.splitN ? nPanels : mPanels;
+        long byWork = (long) m * n * k / PART_WORK;
+        g.parts = threads == 1 ? 1 : (int) Math.max(1, Math.min(panels, Math.max(3L * threads, byWork)));
         try {
             par.run(g.parts, g);
         } finally {
