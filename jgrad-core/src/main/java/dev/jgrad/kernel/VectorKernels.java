@@ -342,12 +342,24 @@ final class VectorKernels implements Kernels {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int dst = at + ir * kc;
+            if (mr == 3 && MR == 3 && aCs == 1) {
+                // Full panels of row-major A: three rows read side by side. Every index is
+                // linear in the one counter, so C2 checks the bounds once, not per element.
+                int s0 = base + ir * aRs, s1 = s0 + aRs, s2 = s1 + aRs;
+                for (int p = 0; p < kc; p++) {
+                    ap[dst + 3 * p] = a[s0 + p];
+                    ap[dst + 3 * p + 1] = a[s1 + p];
+                    ap[dst + 3 * p + 2] = a[s2 + p];
+                }
+                continue;
+            }
             if (mr == 3 && MR == 3) {
-                // Full panels: three plain copies per step of k, no per-element test.
-                for (int p = 0, src = base + ir * aRs, d = dst; p < kc; p++, src += aCs, d += MR) {
-                    ap[d] = a[src];
-                    ap[d + 1] = a[src + aRs];
-                    ap[d + 2] = a[src + 2 * aRs];
+                int s0 = base + ir * aRs;
+                for (int p = 0; p < kc; p++) {
+                    int src = s0 + p * aCs;
+                    ap[dst + 3 * p] = a[src];
+                    ap[dst + 3 * p + 1] = a[src + aRs];
+                    ap[dst + 3 * p + 2] = a[src + 2 * aRs];
                 }
                 continue;
             }
