@@ -29,13 +29,7 @@ final class FlatPasses implements Parallel.Task {
         if (chunks <= 1) return firstNonFinite(t, 0, n);
         FlatPasses p = CALLS.get();
         if (p.found.length < chunks) p.found = new int[chunks];
-        p.t = t;
-        p.zero = false;
-        try {
-            par.run(chunks, p);
-        } finally {
-            p.t = null;
-        }
+        p.run(par, t, chunks, false);
         // The first chunk that found something holds the first bad element of all.
         for (int c = 0; c < chunks; c++) if (p.found[c] >= 0) return c * CHUNK + p.found[c];
         return -1;
@@ -48,13 +42,16 @@ final class FlatPasses implements Parallel.Task {
             t.zero();
             return;
         }
-        FlatPasses p = CALLS.get();
-        p.t = t;
-        p.zero = true;
+        CALLS.get().run(par, t, chunks, true);
+    }
+
+    private void run(Parallel par, Tensor t, int chunks, boolean zero) {
+        this.t = t;
+        this.zero = zero;
         try {
-            par.run(chunks, p);
+            par.run(chunks, this);
         } finally {
-            p.t = null;
+            this.t = null;
         }
     }
 
