@@ -172,7 +172,7 @@ final class VectorKernels implements Kernels {
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         int threads = (long) m * n * k < PARALLEL_WORK ? 1 : par.threads();
         // Split the columns when there are enough of them: each part then packs only its own share
-        // of B, the one operand that is packed. Narrow outputs (the classifier layer) split rows.
+        // of B (A is packed once, above). Narrow outputs (the classifier layer) split rows.
         g.splitN = nPanels >= threads || nPanels >= mPanels;
         // Many parts, claimed as threads come free, even out a busy core and keep the wait at
         // the end short: as many as there are panels while each still holds PART_WORK
