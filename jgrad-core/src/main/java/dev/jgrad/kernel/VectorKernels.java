@@ -297,6 +297,8 @@ final class VectorKernels implements Kernels {
                     FloatVector.fromArray(FS, b, src + L).intoArray(bp, d + L);
                     FloatVector.fromArray(FS, b, src + 2 * L).intoArray(bp, d + 2 * L);
                 }
+            } else if (bRs == 1 && nr == NR && L == 8) {
+                transposePanel8(b, base + jr * bCs, bCs, kc, bp, dst);
             } else if (bRs == 1) {
                 // B is a transposed row-major matrix (the X·Wᵀ case): each column is contiguous.
                 for (int jj = 0; jj < NR; jj++) {
@@ -313,6 +315,52 @@ final class VectorKernels implements Kernels {
                     for (int jj = 0; jj < NR; jj++) bp[dst + p * NR + jj] = jj < nr ? b[src + jj * bCs] : 0f;
                 }
             }
+        }
+    }
+
+    // Two-input shuffles of an 8 × 8 transpose in three rounds (interleave singles, pairs, halves).
+    private static final int[] T1 = {0, 8, 1, 9, 4, 12, 5, 13}, T2 = {2, 10, 3, 11, 6, 14, 7, 15};
+    private static final int[] T3 = {0, 1, 8, 9, 4, 5, 12, 13}, T4 = {2, 3, 10, 11, 6, 7, 14, 15};
+    private static final int[] T5 = {0, 1, 2, 3, 8, 9, 10, 11}, T6 = {4, 5, 6, 7, 12, 13, 14, 15};
+    private static final jdk.incubator.vector.VectorShuffle<Float> S1 = L == 8 ? FS.shuffleFromArray(T1, 0) : null,
+            S2 = L == 8 ? FS.shuffleFromArray(T2, 0) : null, S3 = L == 8 ? FS.shuffleFromArray(T3, 0) : null,
+            S4 = L == 8 ? FS.shuffleFromArray(T4, 0) : null, S5 = L == 8 ? FS.shuffleFromArray(T5, 0) : null,
+            S6 = L == 8 ? FS.shuffleFromArray(T6, 0) : null;
+
+    /**
+     * A full panel of transposed B with 8-lane vectors: NR stored rows (contiguous in k) become kc
+     * rows of NR, eight rows by eight steps of k at a time, transposed in registers.
+     */
+    private static void transposePanel8(float[] b, int src, int bCs, int kc, float[] bp, int dst) {
+        int p = 0;
+        for (; p + 8 <= kc; p += 8) {
+            for (int jj = 0; jj < NR; jj += 8) {
+                int s = src + jj * bCs + p;
+                FloatVector r0 = FloatVector.fromArray(FS, b, s), r1 = FloatVector.fromArray(FS, b, s + bCs);
+                FloatVector r2 = FloatVector.fromArray(FS, b, s + 2 * bCs), r3 = FloatVector.fromArray(FS, b, s + 3 * bCs);
+                FloatVector r4 = FloatVector.fromArray(FS, b, s + 4 * bCs), r5 = FloatVector.fromArray(FS, b, s + 5 * bCs);
+                FloatVector r6 = FloatVector.fromArray(FS, b, s + 6 * bCs), r7 = FloatVector.fromArray(FS, b, s + 7 * bCs);
+                FloatVector t0 = r0.rearrange(S1, r1), t1 = r0.rearrange(S2, r1);
+                FloatVector t2 = r2.rearrange(S1, r3), t3 = r2.rearrange(S2, r3);
+                FloatVector t4 = r4.rearrange(S1, r5), t5 = r4.rearrange(S2, r5);
+                FloatVector t6 = r6.rearrange(S1, r7), t7 = r6.rearrange(S2, r7);
+                FloatVector u0 = t0.rearrange(S3, t2), u1 = t0.rearrange(S4, t2);
+                FloatVector u2 = t1.rearrange(S3, t3), u3 = t1.rearrange(S4, t3);
+                FloatVector u4 = t4.rearrange(S3, t6), u5 = t4.rearrange(S4, t6);
+                FloatVector u6 = t5.rearrange(S3, t7), u7 = t5.rearrange(S4, t7);
+                int d = dst + p * NR + jj;
+                u0.rearrange(S5, u4).intoArray(bp, d);
+                u1.rearrange(S5, u5).intoArray(bp, d + NR);
+                u2.rearrange(S5, u6).intoArray(bp, d + 2 * NR);
+                u3.rearrange(S5, u7).intoArray(bp, d + 3 * NR);
+                u0.rearrange(S6, u4).intoArray(bp, d + 4 * NR);
+                u1.rearrange(S6, u5).intoArray(bp, d + 5 * NR);
+                u2.rearrange(S6, u6).intoArray(bp, d + 6 * NR);
+                u3.rearrange(S6, u7).intoArray(bp, d + 7 * NR);
+            }
+        }
+        for (; p < kc; p++) {
+            for (int jj = 0; jj < NR; jj++) bp[dst + p * NR + jj] = b[src + jj * bCs + p];
         }
     }
 
