@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains a network and reports its test metrics.",
-                "With no options: the built-in digits data (UCI optdigits, 1,797 8x8 images), 80% to train, 20% to test.",
+                "With no options: the built-in digits data (UCI optdigits, 1,797 8x8 images), 80%% to train, 20%% to test.",
                 "Example: jgrad train --data /usr/share/datasets/fashion-mnist --layers 256:relu,128:relu --epochs 15"})
 final class TrainCommand implements Callable<Integer> {
     @Spec
