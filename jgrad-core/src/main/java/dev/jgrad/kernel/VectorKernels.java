@@ -318,14 +318,26 @@ final class VectorKernels implements Kernels {
         }
     }
 
-    // Two-input shuffles of an 8 × 8 transpose in three rounds (interleave singles, pairs, halves).
-    private static final int[] T1 = {0, 8, 1, 9, 4, 12, 5, 13}, T2 = {2, 10, 3, 11, 6, 14, 7, 15};
-    private static final int[] T3 = {0, 1, 8, 9, 4, 5, 12, 13}, T4 = {2, 3, 10, 11, 6, 7, 14, 15};
-    private static final int[] T5 = {0, 1, 2, 3, 8, 9, 10, 11}, T6 = {4, 5, 6, 7, 12, 13, 14, 15};
-    private static final jdk.incubator.vector.VectorShuffle<Float> S1 = L == 8 ? FS.shuffleFromArray(T1, 0) : null,
-            S2 = L == 8 ? FS.shuffleFromArray(T2, 0) : null, S3 = L == 8 ? FS.shuffleFromArray(T3, 0) : null,
-            S4 = L == 8 ? FS.shuffleFromArray(T4, 0) : null, S5 = L == 8 ? FS.shuffleFromArray(T5, 0) : null,
-            S6 = L == 8 ? FS.shuffleFromArray(T6, 0) : null;
+    // An 8 × 8 transpose as three rounds of 2 × 2 block swaps (blocks of 1, 2, then 4 lanes): each
+    // pair of rows trades blocks through one single-input permute and one blend per output row.
+    // Two-input rearranges did the same in 24 steps of two permutes and a blend each, a third slower.
+    private static final jdk.incubator.vector.VectorShuffle<Float> UP1 = shuffle8(0, 0, 1, 2, 3, 4, 5, 6),
+            DOWN1 = shuffle8(1, 2, 3, 4, 5, 6, 7, 7), UP2 = shuffle8(0, 1, 0, 1, 2, 3, 4, 5),
+            DOWN2 = shuffle8(2, 3, 4, 5, 6, 7, 6, 7), UP4 = shuffle8(0, 1, 2, 3, 0, 1, 2, 3),
+            DOWN4 = shuffle8(4, 5, 6, 7, 4, 5, 6, 7);
+    private static final jdk.incubator.vector.VectorMask<Float> ODD1 = mask8(0b10101010), ODD2 = mask8(0b11001100),
+            ODD4 = mask8(0b11110000);
+
+    private static jdk.incubator.vector.VectorShuffle<Float> shuffle8(int... lanes) {
+        return L == 8 ? FS.shuffleFromArray(lanes, 0) : null;
+    }
+
+    private static jdk.incubator.vector.VectorMask<Float> mask8(int bits) {
+        if (L != 8) return null;
+        boolean[] set = new boolean[8];
+        for (int i = 0; i < 8; i++) set[i] = (bits >> i & 1) != 0;
+        return jdk.incubator.vector.VectorMask.fromArray(FS, set, 0);
+    }
 
     /**
      * A full panel of transposed B with 8-lane vectors: NR stored rows (contiguous in k) become kc
@@ -340,23 +352,26 @@ final class VectorKernels implements Kernels {
                 FloatVector r2 = FloatVector.fromArray(FS, b, s + 2 * bCs), r3 = FloatVector.fromArray(FS, b, s + 3 * bCs);
                 FloatVector r4 = FloatVector.fromArray(FS, b, s + 4 * bCs), r5 = FloatVector.fromArray(FS, b, s + 5 * bCs);
                 FloatVector r6 = FloatVector.fromArray(FS, b, s + 6 * bCs), r7 = FloatVector.fromArray(FS, b, s + 7 * bCs);
-                FloatVector t0 = r0.rearrange(S1, r1), t1 = r0.rearrange(S2, r1);
-                FloatVector t2 = r2.rearrange(S1, r3), t3 = r2.rearrange(S2, r3);
-                FloatVector t4 = r4.rearrange(S1, r5), t5 = r4.rearrange(S2, r5);
-                FloatVector t6 = r6.rearrange(S1, r7), t7 = r6.rearrange(S2, r7);
-                FloatVector u0 = t0.rearrange(S3, t2), u1 = t0.rearrange(S4, t2);
-                FloatVector u2 = t1.rearrange(S3, t3), u3 = t1.rearrange(S4, t3);
-                FloatVector u4 = t4.rearrange(S3, t6), u5 = t4.rearrange(S4, t6);
-                FloatVector u6 = t5.rearrange(S3, t7), u7 = t5.rearrange(S4, t7);
+                // Rows (0,1) (2,3) (4,5) (6,7) swap single lanes.
+                FloatVector t0 = r0.blend(r1.rearrange(UP1), ODD1), t1 = r0.rearrange(DOWN1).blend(r1, ODD1);
+                FloatVector t2 = r2.blend(r3.rearrange(UP1), ODD1), t3 = r2.rearrange(DOWN1).blend(r3, ODD1);
+                FloatVector t4 = r4.blend(r5.rearrange(UP1), ODD1), t5 = r4.rearrange(DOWN1).blend(r5, ODD1);
+                FloatVector t6 = r6.blend(r7.rearrange(UP1), ODD1), t7 = r6.rearrange(DOWN1).blend(r7, ODD1);
+                // Rows (0,2) (1,3) (4,6) (5,7) swap pairs of lanes.
+                FloatVector u0 = t0.blend(t2.rearrange(UP2), ODD2), u2 = t0.rearrange(DOWN2).blend(t2, ODD2);
+                FloatVector u1 = t1.blend(t3.rearrange(UP2), ODD2), u3 = t1.rearrange(DOWN2).blend(t3, ODD2);
+                FloatVector u4 = t4.blend(t6.rearrange(UP2), ODD2), u6 = t4.rearrange(DOWN2).blend(t6, ODD2);
+                FloatVector u5 = t5.blend(t7.rearrange(UP2), ODD2), u7 = t5.rearrange(DOWN2).blend(t7, ODD2);
+                // Rows (0,4) (1,5) (2,6) (3,7) swap halves, straight into the panel.
                 int d = dst + p * NR + jj;
-                u0.rearrange(S5, u4).intoArray(bp, d);
-                u1.rearrange(S5, u5).intoArray(bp, d + NR);
-                u2.rearrange(S5, u6).intoArray(bp, d + 2 * NR);
-                u3.rearrange(S5, u7).intoArray(bp, d + 3 * NR);
-                u0.rearrange(S6, u4).intoArray(bp, d + 4 * NR);
-                u1.rearrange(S6, u5).intoArray(bp, d + 5 * NR);
-                u2.rearrange(S6, u6).intoArray(bp, d + 6 * NR);
-                u3.rearrange(S6, u7).intoArray(bp, d + 7 * NR);
+                u0.blend(u4.rearrange(UP4), ODD4).intoArray(bp, d);
+                u1.blend(u5.rearrange(UP4), ODD4).intoArray(bp, d + NR);
+                u2.blend(u6.rearrange(UP4), ODD4).intoArray(bp, d + 2 * NR);
+                u3.blend(u7.rearrange(UP4), ODD4).intoArray(bp, d + 3 * NR);
+                u0.rearrange(DOWN4).blend(u4, ODD4).intoArray(bp, d + 4 * NR);
+                u1.rearrange(DOWN4).blend(u5, ODD4).intoArray(bp, d + 5 * NR);
+                u2.rearrange(DOWN4).blend(u6, ODD4).intoArray(bp, d + 6 * NR);
+                u3.rearrange(DOWN4).blend(u7, ODD4).intoArray(bp, d + 7 * NR);
             }
         }
         for (; p < kc; p++) {
