@@ -400,16 +400,52 @@ final class VectorKernels implements Kernels {
         }
     }
 
+    // Interleaving three rows into a panel: output vector v, lane l holds element o = v·L + l of the
+    // panel, which is step o / 3 of row o % 3. ILx picks those steps from one row, IKx selects the
+    // lanes of rows 1 and 2.
+    private static final jdk.incubator.vector.VectorShuffle<Float> IL0 = interleave(0, 0), IL1 = interleave(0, 1),
+            IL2 = interleave(0, 2), IL3 = interleave(1, 0), IL4 = interleave(1, 1), IL5 = interleave(1, 2),
+            IL6 = interleave(2, 0), IL7 = interleave(2, 1), IL8 = interleave(2, 2);
+    private static final jdk.incubator.vector.VectorMask<Float> IK0 = fromRow(0, 1), IK1 = fromRow(0, 2),
+            IK2 = fromRow(1, 1), IK3 = fromRow(1, 2), IK4 = fromRow(2, 1), IK5 = fromRow(2, 2);
+
+    private static jdk.incubator.vector.VectorShuffle<Float> interleave(int v, int row) {
+        int[] lanes = new int[L];
+        for (int l = 0; l < L; l++) {
+            int o = v * L + l;
+            lanes[l] = o % 3 == row ? o / 3 : 0;
+        }
+        return FS.shuffleFromArray(lanes, 0);
+    }
+
+    private static jdk.incubator.vector.VectorMask<Float> fromRow(int v, int row) {
+        boolean[] set = new boolean[L];
+        for (int l = 0; l < L; l++) set[l] = (v * L + l) % 3 == row;
+        return jdk.incubator.vector.VectorMask.fromArray(FS, set, 0);
+    }
+
     /** Packs mc × kc of A into panels of MR rows, zero-padded: panel at row ir starts at at + ir*kc, step p at +p*MR. */
     private static void packA(float[] a, int base, int aRs, int aCs, int mc, int kc, float[] ap, int at) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int dst = at + ir * kc;
             if (mr == 3 && MR == 3 && aCs == 1) {
-                // Full panels of row-major A: three rows read side by side. Every index is
-                // linear in the one counter, so C2 checks the bounds once, not per element.
+                // Full panels of row-major A: three rows read side by side, a vector of each
+                // interleaved into three (a permute per row and two blends per output vector),
+                // the rest one by one. Every index is linear in the one counter, so C2 checks
+                // the bounds once, not per element.
                 int s0 = base + ir * aRs, s1 = s0 + aRs, s2 = s1 + aRs;
-                for (int p = 0; p < kc; p++) {
+                int p = 0;
+                for (; p + L <= kc; p += L) {
+                    FloatVector r0 = FloatVector.fromArray(FS, a, s0 + p);
+                    FloatVector r1 = FloatVector.fromArray(FS, a, s1 + p);
+                    FloatVector r2 = FloatVector.fromArray(FS, a, s2 + p);
+                    int d = dst + 3 * p;
+                    r0.rearrange(IL0).blend(r1.rearrange(IL1), IK0).blend(r2.rearrange(IL2), IK1).intoArray(ap, d);
+                    r0.rearrange(IL3).blend(r1.rearrange(IL4), IK2).blend(r2.rearrange(IL5), IK3).intoArray(ap, d + L);
+                    r0.rearrange(IL6).blend(r1.rearrange(IL7), IK4).blend(r2.rearrange(IL8), IK5).intoArray(ap, d + 2 * L);
+                }
+                for (; p < kc; p++) {
                     ap[dst + 3 * p] = a[s0 + p];
                     ap[dst + 3 * p + 1] = a[s1 + p];
                     ap[dst + 3 * p + 2] = a[s2 + p];
