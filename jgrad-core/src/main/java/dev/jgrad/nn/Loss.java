@@ -18,6 +18,16 @@ public interface Loss {
     void backward(Tensor output, Tensor target, Tensor grad);
 
     /**
+     * {@link #forward} and {@link #backward} in one call, as a training step needs them: returns
+     * L and writes dL/d(output) into grad. Losses that share work between the two override it.
+     */
+    default double forwardBackward(Tensor output, Tensor target, Tensor grad) {
+        double value = forward(output, target);
+        backward(output, target, grad);
+        return value;
+    }
+
+    /**
      * True when this loss reads the pre-activation of an output layer with activation {@code a}
      * (softmax cross-entropy after softmax, BCE-with-logits after sigmoid): the network then
      * hands it Z instead of f(Z) and its gradient is dL/dZ, which skips the activation's backward.

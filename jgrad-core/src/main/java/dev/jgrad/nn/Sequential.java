@@ -204,10 +204,9 @@ public final class Sequential implements AutoCloseable {
     public double backward(Loss loss, Tensor target, boolean computeInputGradient) {
         Tensor in = lossInput(loss);
         checkTarget(loss, in, target);
-        double value = loss.forward(in, target);
         if (lossGradBuf == null || lossGradBuf.size() < in.size()) lossGradBuf = Tensor.zeros(dtype, in.shape());
         if (lossGrad == null || !lossGrad.shape().equals(in.shape())) lossGrad = lossGradBuf.view(0, in.shape());
-        loss.backward(in, target, lossGrad);
+        double value = loss.forwardBackward(in, target, lossGrad);
         Tensor g;
         int last = layers.size() - 1;
         if (fused(loss)) {
