@@ -137,6 +137,32 @@ class KernelsTest {
     }
 
     @Test
+    void largeProductsHonourOffsetsLeadingDimensionAndAccumulation() {
+        // Large enough for the two-phase parallel product (packed A and B shared, tiles of C), with
+        // C a 100x90 window at (3, 5) of a 110x101 matrix and A, B starting at offsets.
+        int m = 100, n = 90, k = 70, ldc = 101, cOff = 3 * ldc + 5;
+        float[] a = random(9 + m * k, 41), b = random(13 + k * n, 42), c0 = random(110 * ldc, 43);
+        for (int layout = 0; layout < 3; layout++) {
+            int aRs = layout == 2 ? 1 : k, aCs = layout == 2 ? m : 1, bRs = layout == 1 ? 1 : n, bCs = layout == 1 ? k : 1;
+            for (boolean acc : new boolean[]{false, true}) {
+                float[] want = c0.clone(), one = c0.clone(), two = c0.clone();
+                REF.gemm(TWO, m, n, k, a, 9, aRs, aCs, b, 13, bRs, bCs, want, cOff, ldc, acc);
+                try (Parallel single = Parallel.create(1)) {
+                    VEC.gemm(single, m, n, k, a, 9, aRs, aCs, b, 13, bRs, bCs, one, cOff, ldc, acc);
+                }
+                VEC.gemm(TWO, m, n, k, a, 9, aRs, aCs, b, 13, bRs, bCs, two, cOff, ldc, acc);
+                for (int i = 0; i < want.length; i++) {
+                    int r = i / ldc, col = i % ldc;
+                    boolean inside = r >= 3 && r < 3 + m && col >= 5 && col < 5 + n;
+                    if (inside) assertEquals(want[i], two[i], 4e-7f * (k + 4), "layout " + layout + " acc " + acc + " at " + i);
+                    else assertEquals(c0[i], two[i], 0f, "outside the window at " + i);
+                }
+                assertArrayEquals(one, two, "layout " + layout + " acc " + acc);
+            }
+        }
+    }
+
+    @Test
     void gemmWithZeroDepthClearsOrKeeps() {
         float[] c = {1, 2, 3, 4};
         VEC.gemm(TWO, 2, 2, 0, new float[0], 0, 0, 1, new float[0], 0, 2, 1, c, 0, 2, true);
