@@ -110,21 +110,37 @@ public final class Dense implements Layer {
 
     @Override
     public Tensor backward(Tensor gradOutput, boolean needInputGrad) {
+        return backward(gradOutput, needInputGrad, true);
+    }
+
+    @Override
+    public boolean writesGradients() {
+        return true;
+    }
+
+    @Override
+    public Tensor backward(Tensor gradOutput, boolean needInputGrad, boolean accumulate) {
         if (!gradOutput.shape().equals(y.shape())) {
             throw new IllegalArgumentException(describe() + ": gradient " + gradOutput.shape()
                     + " does not match output " + y.shape());
         }
         activation.backward(z, y, gradOutput, delta);       // Δ = G ⊙ f'(Z)
-        return backwardFromDelta(delta, needInputGrad);
+        return backwardFromDelta(delta, needInputGrad, accumulate);
     }
 
     /** Backward from Δ = dL/dZ directly, for a loss fused with this layer's activation. */
     public Tensor backwardFromDelta(Tensor d, boolean needInputGrad) {
+        return backwardFromDelta(d, needInputGrad, true);
+    }
+
+    /** {@link #backwardFromDelta(Tensor, boolean)}, writing dW and db when {@code accumulate} is false. */
+    public Tensor backwardFromDelta(Tensor d, boolean needInputGrad, boolean accumulate) {
         if (!d.shape().equals(z.shape())) {
             throw new IllegalArgumentException(describe() + ": delta " + d.shape() + " does not match Z " + z.shape());
         }
-        TensorOps.matmulTN(parallel, d, x, dw, true);      // dW += Δᵀ X
-        TensorOps.addColumnSums(d, db);                     // db += Σ_rows Δ
+        TensorOps.matmulTN(parallel, d, x, dw, accumulate); // dW (+)= Δᵀ X
+        if (!accumulate) db.fill(0);
+        TensorOps.addColumnSums(d, db);                     // db (+)= Σ_rows Δ
         if (!needInputGrad) return null;
         ensureDx();
         TensorOps.matmulNN(parallel, d, w, dx, false);      // dX = Δ W

@@ -41,6 +41,25 @@ public interface Layer {
      */
     Tensor backward(Tensor gradOutput, boolean needInputGrad);
 
+    /**
+     * True when this layer can write its parameter gradients instead of adding to them
+     * ({@link #backward(Tensor, boolean, boolean)} with {@code accumulate} false).
+     */
+    default boolean writesGradients() {
+        return false;
+    }
+
+    /**
+     * {@link #backward(Tensor, boolean)} that, when {@code accumulate} is false, sets the parameter
+     * gradients to this batch's rather than adding to them: a network whose gradients were
+     * consumed then neither clears them nor reads them back. Layers that cannot, and say so in
+     * {@link #writesGradients()}, are cleared by the network and accumulate.
+     */
+    default Tensor backward(Tensor gradOutput, boolean needInputGrad, boolean accumulate) {
+        if (!accumulate) throw new UnsupportedOperationException(describe() + " only accumulates its gradients");
+        return backward(gradOutput, needInputGrad);
+    }
+
     /** Parameter views under local names ("weight", "bias", ...). */
     List<Parameter> parameters();
 

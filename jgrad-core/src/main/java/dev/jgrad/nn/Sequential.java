@@ -17,7 +17,7 @@ import java.util.Random;
 /**
  * A stack of layers over one flat parameter buffer and one flat gradient buffer, each layer
  * seeing its slice as views. Backward accumulates gradients (+=) until {@link #zeroGrad()}, as in
- * PyTorch. When the loss fuses with the output activation (softmax cross-entropy after softmax,
+ * PyTorch; after {@link #discardGradients()} the next backward writes them instead. When the loss fuses with the output activation (softmax cross-entropy after softmax,
  * BCE-with-logits after sigmoid) the loss reads Z and hands dL/dZ straight to the last layer.
  *
  * <p>Parameter names follow the model file: the i-th dense layer's are {@code layers.<i>.weight}
@@ -37,6 +37,10 @@ public final class Sequential implements AutoCloseable {
     private final List<Parameter> parameters;
     private final List<Parameter> buffers;
     private final Rng rng = new Rng(0);
+
+    private final Tensor[] layerGrads;
+    /** Set by {@link #discardGradients()}: the next backward writes the gradients rather than adding. */
+    private boolean gradientsDiscarded;
 
     private Tensor output;
     private Tensor lossGradBuf;
@@ -67,9 +71,12 @@ public final class Sequential implements AutoCloseable {
         List<Parameter> namedBuffers = new ArrayList<>();
         Map<String, Integer> counts = new HashMap<>();
         int at = 0;
-        for (Layer l : this.layers) {
+        this.layerGrads = new Tensor[this.layers.size()];
+        for (int i = 0; i < this.layers.size(); i++) {
+            Layer l = this.layers.get(i);
             int n = l.parameterCount();
-            l.bind(params.view(at, Shape.of(n)), grads.view(at, Shape.of(n)), parallel, rng);
+            layerGrads[i] = grads.view(at, Shape.of(n));
+            l.bind(params.view(at, Shape.of(n)), layerGrads[i], parallel, rng);
             at += n;
             int index = counts.merge(l.kind(), 1, Integer::sum) - 1;
             String prefix = (l.kind().equals("dense") ? "layers" : l.kind()) + "." + index + ".";
@@ -207,16 +214,28 @@ public final class Sequential implements AutoCloseable {
         if (lossGradBuf == null || lossGradBuf.size() < in.size()) lossGradBuf = Tensor.zeros(dtype, in.shape());
         if (lossGrad == null || !lossGrad.shape().equals(in.shape())) lossGrad = lossGradBuf.view(0, in.shape());
         double value = loss.forwardBackward(in, target, lossGrad);
+        boolean write = gradientsDiscarded;
         Tensor g;
         int last = layers.size() - 1;
         if (fused(loss)) {
-            g = ((Dense) layers.get(last)).backwardFromDelta(lossGrad, last > 0 || computeInputGradient);
+            g = ((Dense) layers.get(last)).backwardFromDelta(lossGrad, last > 0 || computeInputGradient, !write);
         } else {
-            g = layers.get(last).backward(lossGrad, last > 0 || computeInputGradient);
+            g = backward(last, lossGrad, last > 0 || computeInputGradient, write);
         }
-        for (int i = last - 1; i >= 0; i--) g = layers.get(i).backward(g, i > 0 || computeInputGradient);
+        for (int i = last - 1; i >= 0; i--) g = backward(i, g, i > 0 || computeInputGradient, write);
+        // Cleared only now: should a layer throw half way, the next backward writes all of them again.
+        gradientsDiscarded = false;
         inputGradient = computeInputGradient ? g : null;
         return value;
+    }
+
+    /** Layer i's backward, writing its gradients when they were discarded (or clearing them first if it cannot). */
+    private Tensor backward(int i, Tensor g, boolean needInputGrad, boolean write) {
+        Layer l = layers.get(i);
+        if (!write) return l.backward(g, needInputGrad);
+        if (l.writesGradients()) return l.backward(g, needInputGrad, false);
+        if (layerGrads[i].size() > 0) TensorOps.zero(parallel, layerGrads[i]);
+        return l.backward(g, needInputGrad);
     }
 
     private void checkTarget(Loss loss, Tensor in, Tensor target) {
@@ -236,6 +255,17 @@ public final class Sequential implements AutoCloseable {
 
     public void zeroGrad() {
         TensorOps.zero(parallel, grads);
+        gradientsDiscarded = false;
+    }
+
+    /**
+     * Declares the gradients consumed (an optimizer step has used them): the next backward sets
+     * them to that batch's gradients, as zeroGrad() then backward would, without clearing the
+     * buffer first or reading it back while adding (PyTorch's {@code zero_grad(set_to_none=True)}).
+     * Until that backward the gradient buffer holds the old values.
+     */
+    public void discardGradients() {
+        gradientsDiscarded = true;
     }
 
     /** True when any layer is random in training mode. */

@@ -150,8 +150,9 @@ public final class Trainer {
                 }
                 if (clipValue > 0) GradientTransforms.clipByValue(grads, clipValue);
                 if (clipNorm > 0) GradientTransforms.clipByNorm(grads, clipNorm);
-                // The gradients are cleared chunk by chunk as they are consumed, ready for the next step.
-                optimizer.stepAndZero(params, grads, net.parallel());
+                optimizer.step(params, grads, net.parallel());
+                // The next backward writes the gradients: nothing to clear, nothing to read back.
+                net.discardGradients();
                 int rows = x.rows();
                 lossSum += value * rows;
                 seen += rows;

@@ -42,6 +42,48 @@ class SequentialTest {
     }
 
     @Test
+    void discardedGradientsAreWrittenByTheNextBackwardAsIfZeroed() {
+        // Dense layers write their gradients; batch and layer norm are cleared and accumulate.
+        // Softmax cross-entropy fuses with the last layer, MSE goes through its activation.
+        for (Loss loss : new Loss[]{Losses.SOFTMAX_CROSS_ENTROPY, Losses.MSE}) {
+            for (int threads : new int[]{1, 2}) {
+                Sequential net = Sequential.builder(12).seed(4).threads(threads).dense(40, "tanh").batchNorm()
+                        .dense(30, "relu").layerNorm().dense(6, loss == Losses.MSE ? "sigmoid" : "softmax").build();
+                Tensor x1 = random(DType.F32, 9, 12, 1), x2 = random(DType.F32, 9, 12, 2);
+                Tensor t = loss == Losses.MSE ? random(DType.F32, 9, 6, 3) : Tensor.zeros(DType.F32, 9, 1);
+                if (loss != Losses.MSE) for (int i = 0; i < 9; i++) t.set(i, i % 6);
+                // The reference: gradients of batch 2 alone, and batch 1's added to them.
+                net.zeroGrad();
+                net.forward(x2, true);
+                net.backward(loss, t);
+                float[] alone = gradients(net);
+                net.forward(x1, true);
+                net.backward(loss, t);
+                float[] both = gradients(net);
+                // Discarded after batch 1: batch 2 writes them; then batch 1 adds to them.
+                net.zeroGrad();
+                net.forward(x1, true);
+                net.backward(loss, t);
+                net.discardGradients();
+                net.forward(x2, true);
+                net.backward(loss, t);
+                String what = loss.spec() + ", " + threads + " thread(s)";
+                assertArrayEquals(alone, gradients(net), what);
+                net.forward(x1, true);
+                net.backward(loss, t);
+                assertArrayEquals(both, gradients(net), what + ": the backward after accumulates again");
+            }
+        }
+    }
+
+    static float[] gradients(Sequential net) {
+        Tensor g = net.gradientBuffer();
+        float[] out = new float[g.size()];
+        for (int i = 0; i < out.length; i++) out[i] = (float) g.get(i);
+        return out;
+    }
+
+    @Test
     void parametersAreNamedViewsOfOneFlatBuffer() {
         Sequential net = Sequential.builder(4).dense(3, "relu").dense(2, "identity").build();
         assertEquals(4 * 3 + 3 + 3 * 2 + 2, net.parameterCount());
