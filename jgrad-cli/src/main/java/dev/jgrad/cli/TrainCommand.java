@@ -127,6 +127,8 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter human = json ? err : out;
         long start = System.nanoTime();
+        // Compiles the kernels while the data loads; otherwise the first steps run interpreted.
+        Kernels.warmUpInBackground();
 
         DataSource.Loaded loaded = DataSource.load(data, label, task, header, testFile, null);
         Dataset train = loaded.train(), test = loaded.test();
@@ -197,8 +199,9 @@ final class TrainCommand implements Callable<Integer> {
                         train.size(), val == null ? "no" : String.format("%,d", val.size()),
                         test == null ? "no" : String.format("%,d", test.size()));
                 human.print(net.summary());
-                human.printf("%s, batch %d, %d epochs, %d threads, %s%n", opt.describe(), batch, epochs,
-                        net.parallel().threads(), Kernels.get().description());
+                int t = net.parallel().threads();
+                human.printf("%s, batch %d, %d epoch%s, %d thread%s, %s%n", opt.describe(), batch, epochs, epochs == 1 ? "" : "s",
+                        t, t == 1 ? "" : "s", Kernels.get().description());
             }
             History h = trainer.fit(train);
             Evaluation testEval = test != null ? Metrics.evaluate(net, lossFn, test, 512) : null;
@@ -233,8 +236,8 @@ final class TrainCommand implements Callable<Integer> {
         int n = h.epochs().size();
         double samples = 0;
         for (EpochResult r : h.epochs()) samples += r.samplesPerSecond() * r.seconds();
-        p.printf("%ntrained %d epoch%s in %.1fs (training loop %.1fs, %,.0f samples/s, %d threads)%s%n", n, n == 1 ? "" : "s",
-                wall, h.trainingSeconds(), samples / Math.max(h.trainingSeconds(), 1e-9), threadCount,
+        p.printf("%ntrained %d epoch%s in %.1fs (training loop %.1fs, %,.0f samples/s, %d thread%s)%s%n", n, n == 1 ? "" : "s",
+                wall, h.trainingSeconds(), samples / Math.max(h.trainingSeconds(), 1e-9), threadCount, threadCount == 1 ? "" : "s",
                 h.stoppedEarly() ? ", stopped early; kept epoch " + (h.bestEpoch() + 1) : "");
         if (test != null) {
             if (test.isClassification()) p.printf("test accuracy %.4f  test loss %.4f  (%,d samples)%n", test.accuracy(), test.loss(), test.samples());

@@ -58,6 +58,24 @@ public interface Kernels {
     void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, int so, int n,
               float beta1, float beta2, float stepSize, float bc2Sqrt, float eps, float shrink, float l2);
 
+    /**
+     * Runs every kernel on small inputs until the JIT has compiled it. Vector API code runs a
+     * thousand times slower interpreted than compiled, so without this a network's first
+     * training step takes about a second; with it, one to two seconds of one core that can be
+     * spent while data loads (see {@link #warmUpInBackground()}). Nothing to do for scalar kernels.
+     */
+    default void warmUp() {
+    }
+
+    /** Starts {@link #warmUp()} of the chosen kernels on a daemon thread and returns that thread. */
+    static Thread warmUpInBackground() {
+        Thread t = new Thread(() -> get().warmUp(), "jgrad-warm-up");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
+        return t;
+    }
+
     /** The implementation chosen at start-up. */
     static Kernels get() {
         return Selection.INSTANCE;

@@ -40,6 +40,8 @@ final class VectorKernels implements Kernels {
     private static final long SHARED_A_LIMIT = 1L << 20;
     /** Multiply-adds a part of a parallel product should hold at least, beyond three parts per thread. */
     private static final long PART_WORK = 1L << 18;
+    /** Rounds of {@link #warmUp()}: past C2's invocation thresholds for every kernel it calls. */
+    private static final int WARM_UP_ROUNDS = 6000;
     /** Below this many multiply-adds one thread is faster than a dispatch. */
     private static final long PARALLEL_WORK = 1L << 17;
     /** From this many multiply-adds a parallel product packs, then computes, in two dispatches. */
@@ -66,6 +68,34 @@ final class VectorKernels implements Kernels {
     public VectorKernels() {
         if (FS.vectorBitSize() < 128) {
             throw new UnsupportedOperationException("vectors of " + FS.vectorBitSize() + " bits are too narrow");
+        }
+    }
+
+    /**
+     * Small products in the three layouts (full and edge tiles, both packings of B, the
+     * transposed A), one-row products, and the element-wise kernels, repeated until the JIT's
+     * thresholds are passed several times over. The first rounds are short (interpreted vector
+     * code is slow); later ones use a longer k so the compiled loops are profiled as they run.
+     */
+    @Override
+    public void warmUp() {
+        int m = 7, n = 30, kMax = 64;
+        float[] a = new float[m * kMax], b = new float[kMax * n], c = new float[m * n], v = new float[n];
+        float[] p = new float[256], g = new float[256], s1 = new float[256], s2 = new float[256];
+        try (Parallel one = Parallel.create(1)) {
+            for (int i = 0; i < WARM_UP_ROUNDS; i++) {
+                int k = i < WARM_UP_ROUNDS / 4 ? 16 : kMax;
+                gemm(one, m, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // X·Wᵀ
+                gemm(one, m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, true);    // Δ·W
+                gemm(one, m, n, k, a, 0, 1, m, b, 0, n, 1, c, 0, n, false);   // Δᵀ·X
+                gemm(one, 1, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // one sample
+                biasRelu(c, 0, c, 0, m, n, v, 0);
+                reluBackward(c, 0, c, 0, c, 0, m * n);
+                addColumnSums(c, 0, m, n, v, 0);
+                addRowVector(c, 0, m, n, v, 0);
+                adam(p, 0, g, 0, s1, s2, 0, p.length, 0.9f, 0.999f, 1e-3f, 1f, 1e-8f, 1f, 0f);
+                firstNonFinite(g, 0, g.length);
+            }
         }
     }
 

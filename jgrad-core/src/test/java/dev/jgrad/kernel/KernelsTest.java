@@ -163,6 +163,15 @@ class KernelsTest {
     }
 
     @Test
+    void warmUpRunsEveryKernelAtThisVectorWidthAndChangesNothing() {
+        float[] a = random(40 * 30, 51), b = random(30 * 50, 52), before = new float[40 * 50], after = new float[40 * 50];
+        VEC.gemm(TWO, 40, 50, 30, a, 0, 30, 1, b, 0, 50, 1, before, 0, 50, false);
+        VEC.warmUp();
+        VEC.gemm(TWO, 40, 50, 30, a, 0, 30, 1, b, 0, 50, 1, after, 0, 50, false);
+        assertArrayEquals(before, after);
+    }
+
+    @Test
     void gemmWithZeroDepthClearsOrKeeps() {
         float[] c = {1, 2, 3, 4};
         VEC.gemm(TWO, 2, 2, 0, new float[0], 0, 0, 1, new float[0], 0, 2, 1, c, 0, 2, true);
