@@ -41,7 +41,7 @@ final class VectorKernels implements Kernels {
     /** Multiply-adds a part of a parallel product should hold at least, beyond three parts per thread. */
     private static final long PART_WORK = 1L << 18;
     /** Rounds of {@link #warmUp()}: past C2's invocation thresholds for every kernel it calls. */
-    private static final int WARM_UP_ROUNDS = 6000;
+    private static final int WARM_UP_ROUNDS = 4000;
     /** Below this many multiply-adds one thread is faster than a dispatch. */
     private static final long PARALLEL_WORK = 1L << 17;
     /** From this many multiply-adds a parallel product packs, then computes, in two dispatches. */
@@ -73,18 +73,19 @@ final class VectorKernels implements Kernels {
 
     /**
      * Small products in the three layouts (full and edge tiles, both packings of B, the
-     * transposed A), one-row products, and the element-wise kernels, repeated until the JIT's
-     * thresholds are passed several times over. The first rounds are short (interpreted vector
-     * code is slow); later ones use a longer k so the compiled loops are profiled as they run.
+     * transposed A, one and two blocks of k), one-row products, and the element-wise kernels,
+     * repeated past the JIT's thresholds. Every loop's tail runs too (k, n and lengths are not
+     * multiples of a vector), or the compiled code would meet it first in real data and fall
+     * back to the interpreter. The first rounds are short: interpreted vector code is slow.
      */
     @Override
     public void warmUp() {
-        int m = 7, n = 30, kMax = 64;
+        int m = 7, n = 30, kMax = 300, len = 1283;
         float[] a = new float[m * kMax], b = new float[kMax * n], c = new float[m * n], v = new float[n];
-        float[] p = new float[256], g = new float[256], s1 = new float[256], s2 = new float[256];
+        float[] p = new float[len], g = new float[len], s1 = new float[len], s2 = new float[len];
         try (Parallel one = Parallel.create(1)) {
             for (int i = 0; i < WARM_UP_ROUNDS; i++) {
-                int k = i < WARM_UP_ROUNDS / 4 ? 16 : kMax;
+                int k = i < WARM_UP_ROUNDS / 4 ? 13 : i % 8 == 0 ? kMax : 61;
                 gemm(one, m, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // X·Wᵀ
                 gemm(one, m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, true);    // Δ·W
                 gemm(one, m, n, k, a, 0, 1, m, b, 0, n, 1, c, 0, n, false);   // Δᵀ·X
@@ -93,8 +94,8 @@ final class VectorKernels implements Kernels {
                 reluBackward(c, 0, c, 0, c, 0, m * n);
                 addColumnSums(c, 0, m, n, v, 0);
                 addRowVector(c, 0, m, n, v, 0);
-                adam(p, 0, g, 0, s1, s2, 0, p.length, 0.9f, 0.999f, 1e-3f, 1f, 1e-8f, 1f, 0f);
-                firstNonFinite(g, 0, g.length);
+                adam(p, 0, g, 0, s1, s2, 0, len, 0.9f, 0.999f, 1e-3f, 1f, 1e-8f, 1f, 0f);
+                firstNonFinite(g, 0, len);
             }
         }
     }
