@@ -58,7 +58,7 @@ final class DataSource {
             return TrainCommand.builtinSplit(BuiltinData.digits()).validation();
         }
         Path p = Path.of(data);
-        if (Files.isDirectory(p)) return IdxReader.readDirectory(p).test();
+        if (Files.isDirectory(p)) return IdxReader.readTestSet(p);
         return CsvReader.read(p, csvOptions(label, classes.isEmpty() ? "regression" : "classification", header, classes));
     }
 }

@@ -74,7 +74,7 @@ final class PredictCommand implements Callable<Integer> {
         int want = m.network().inputSize();
         FloatTensor x;
         if (Files.isDirectory(input)) {
-            x = IdxReader.readDirectory(input).test().features();
+            x = IdxReader.readTestSet(input).features();
         } else if (isIdx(input)) {
             x = IdxReader.readImages(input);
         } else {

@@ -43,13 +43,23 @@ public final class IdxReader {
      */
     public static TrainTest readDirectory(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) throw new InvalidDataException(dir + ": not a directory");
-        List<String> classes = dir.toAbsolutePath().toString().toLowerCase(Locale.ROOT).contains("fashion")
-                ? FASHION_CLASSES : DIGIT_CLASSES;
         Path trainImages = find(dir, "train-images"), trainLabels = find(dir, "train-labels");
+        return new TrainTest(read(trainImages, trainLabels, name(dir) + " train", classes(dir)), readTestSet(dir));
+    }
+
+    /** Only the test part (t10k-*) of an IDX directory: what evaluating a model needs. */
+    public static Dataset readTestSet(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) throw new InvalidDataException(dir + ": not a directory");
         Path testImages = find(dir, "t10k-images"), testLabels = find(dir, "t10k-labels");
-        String name = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
-        return new TrainTest(read(trainImages, trainLabels, name + " train", classes),
-                read(testImages, testLabels, name + " test", classes));
+        return read(testImages, testLabels, name(dir) + " test", classes(dir));
+    }
+
+    private static List<String> classes(Path dir) {
+        return dir.toAbsolutePath().toString().toLowerCase(Locale.ROOT).contains("fashion") ? FASHION_CLASSES : DIGIT_CLASSES;
+    }
+
+    private static String name(Path dir) {
+        return dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
     }
 
     /** True when dir looks like an IDX directory (it has train-images). */

@@ -117,6 +117,12 @@ class DataReadersTest {
         assertEquals(2, tt.train().size());
         assertEquals(1, tt.test().size());
         assertEquals("Ankle boot", tt.train().classNames().get(tt.train().label(1)));
+        // The test part alone (what eval and predict read) without touching the training files.
+        Files.delete(fashion.resolve("train-images-idx3-ubyte.gz"));
+        Dataset test = IdxReader.readTestSet(fashion);
+        assertEquals(1, test.size());
+        assertEquals("Dress", test.classNames().get(test.label(0)));
+        assertEquals("fashion test", test.name());
         assertTrue(!IdxReader.isIdxDirectory(dir));
     }
 
