@@ -125,8 +125,7 @@ final class VectorGemm {
          * (over k-blocks in order), so the bits do not depend on the pool.
          */
         void tiled(Parallel par, int threads) {
-            int kBlocks = (k + KC - 1) / KC;
-            kcStd = (k + kBlocks - 1) / kBlocks;
+            kcStd = blockDepth(k);
             int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
             mPad = mPanels * MR;
             nPad = nPanels * NR;
@@ -149,10 +148,8 @@ final class VectorGemm {
             for (int pc = 0; pc < k; pc += kcStd) {
                 int kc = Math.min(kcStd, k - pc);
                 if (t < aTasks) {
-                    int r0 = t * A_PACK_PANELS * MR, rows = Math.min(m, r0 + A_PACK_PANELS * MR) - r0;
-                    int dst = pc * mPad + r0 * kc;
-                    if (aRs == 1) packTransposedA(a, aOff + r0 + pc * aCs, aCs, rows, kc, sharedBuf, dst);
-                    else packA(a, aOff + r0 * aRs + pc * aCs, aRs, aCs, rows, kc, sharedBuf, dst);
+                    int r0 = t * A_PACK_PANELS * MR;
+                    packRowsOfA(r0, Math.min(m, r0 + A_PACK_PANELS * MR) - r0, pc, kc, mPad);
                 } else {
                     int j0 = (t - aTasks) * NR;
                     packB(b, bOff + pc * bRs + j0 * bCs, bRs, bCs, kc, Math.min(NR, n - j0), sharedB, pc * nPad + j0 * kc);
@@ -186,14 +183,29 @@ final class VectorGemm {
         void prepackA() {
             int mPad = (m + MR - 1) / MR * MR;
             if (sharedBuf.length < mPad * k) sharedBuf = new float[mPad * k];
-            int kBlocks = (k + KC - 1) / KC, kcStd = (k + kBlocks - 1) / kBlocks;
-            for (int pc = 0; pc < k; pc += kcStd) {
-                int kc = Math.min(kcStd, k - pc);
-                if (aRs == 1) packTransposedA(a, aOff + pc * aCs, aCs, m, kc, sharedBuf, pc * mPad);
-                else packA(a, aOff + pc * aCs, aRs, aCs, m, kc, sharedBuf, pc * mPad);
-            }
+            int kcStd = blockDepth(k);
+            for (int pc = 0; pc < k; pc += kcStd) packRowsOfA(0, m, pc, Math.min(kcStd, k - pc), mPad);
             shared = sharedBuf;
         }
+
+        /**
+         * Packs rows [r0, r0 + rows) of A's block of k starting at pc (kc deep) into the shared
+         * buffer, where the block's panels for all mPad rows start at pc·mPad; r0 is a whole panel.
+         */
+        private void packRowsOfA(int r0, int rows, int pc, int kc, int mPad) {
+            int dst = pc * mPad + r0 * kc;
+            if (aRs == 1) packTransposedA(a, aOff + r0 + pc * aCs, aCs, rows, kc, sharedBuf, dst);
+            else packA(a, aOff + r0 * aRs + pc * aCs, aRs, aCs, rows, kc, sharedBuf, dst);
+        }
+    }
+
+    /**
+     * Steps of k per block: k split into as few blocks of at most KC as it needs, of equal depth
+     * (the last no deeper), so no block is a sliver.
+     */
+    static int blockDepth(int k) {
+        int blocks = (k + KC - 1) / KC;
+        return (k + blocks - 1) / blocks;
     }
 
     /** C (+)= A·B in float32; A, B and C addressed by offsets and strides as {@link Kernels#gemm} says. */
@@ -320,8 +332,7 @@ final class VectorGemm {
 
     private static void block(Scratch s, FloatGemm g, int m0, int m1, int n0, int n1) {
         int k = g.k;
-        int kBlocks = (k + KC - 1) / KC;
-        int kcStd = (k + kBlocks - 1) / kBlocks;
+        int kcStd = blockDepth(k);
         int rows = m1 - m0;
         int mBlocks = (rows + MC - 1) / MC;
         int mcStd = Math.min(MC, ((rows + mBlocks - 1) / mBlocks + MR - 1) / MR * MR);
