@@ -41,6 +41,11 @@ final class VectorGemm {
     private static final int TILED_PANELS_PER_THREAD = 12;
     /** Row panels of A one packing task takes. */
     private static final int A_PACK_PANELS = 8;
+    /**
+     * Largest block of packed A (elements) for which a part packs each panel of B just before
+     * it uses it: the block stays in L2 across the panels, and the panel is read from L1.
+     */
+    private static final long PANEL_PACK_A = 48L * 1024;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private static final ThreadLocal<FloatGemm> CALLS = ThreadLocal.withInitial(FloatGemm::new);
@@ -336,6 +341,28 @@ final class VectorGemm {
         int rows = m1 - m0;
         int mBlocks = (rows + MC - 1) / MC;
         int mcStd = Math.min(MC, ((rows + mBlocks - 1) / mBlocks + MR - 1) / MR * MR);
+        if (g.shared != null && (long) rows * kcStd <= PANEL_PACK_A) {
+            // A few rows (the batch): packing all of B's block first wrote it past L2 and read it
+            // back once per block of rows; one panel at a time it never leaves L1. Same order of
+            // summation as below, so the same bits.
+            int mPad = (g.m + MR - 1) / MR * MR;
+            for (int pc = 0; pc < k; pc += kcStd) {
+                int kc = Math.min(kcStd, k - pc);
+                boolean overwrite = pc == 0 && !g.accumulate;
+                for (int jr = n0; jr < n1; jr += NR) {
+                    int nr = Math.min(NR, n1 - jr);
+                    packB(g.b, g.bOff + pc * g.bRs + jr * g.bCs, g.bRs, g.bCs, kc, nr, s.bp, 0);
+                    for (int ir = m0; ir < m1; ir += MR) {
+                        int mr = Math.min(MR, m1 - ir);
+                        int ci = g.cOff + ir * g.ldc + jr;
+                        int ai = pc * mPad + ir * kc;
+                        if (nr == NR && mr == MR) micro(kc, g.shared, ai, s.bp, 0, g.c, ci, g.ldc, overwrite);
+                        else edge(kc, g.shared, ai, s.bp, 0, g.c, ci, g.ldc, mr, nr, overwrite, s.tile);
+                    }
+                }
+            }
+            return;
+        }
         for (int jc = n0; jc < n1; jc += NC) {
             int nc = Math.min(NC, n1 - jc);
             for (int pc = 0; pc < k; pc += kcStd) {
