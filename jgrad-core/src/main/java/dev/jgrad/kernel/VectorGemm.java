@@ -431,11 +431,9 @@ final class VectorGemm {
 
     // An 8 × 8 transpose as three rounds of 2 × 2 block swaps (blocks of 1, 2, then 4 lanes): each
     // pair of rows trades blocks through one single-input permute and one blend per output row.
-    // Two-input rearranges did the same in 24 steps of two permutes and a blend each, a third slower.
-    private static final jdk.incubator.vector.VectorShuffle<Float> UP1 = shuffle8(0, 0, 1, 2, 3, 4, 5, 6),
-            DOWN1 = shuffle8(1, 2, 3, 4, 5, 6, 7, 7), UP2 = shuffle8(0, 1, 0, 1, 2, 3, 4, 5),
-            DOWN2 = shuffle8(2, 3, 4, 5, 6, 7, 6, 7), UP4 = shuffle8(0, 1, 2, 3, 0, 1, 2, 3),
-            DOWN4 = shuffle8(4, 5, 6, 7, 4, 5, 6, 7);
+    // One permute per round (swap neighbouring blocks) serves both rows of a pair. Two-input rearranges did the same in 24 steps of two permutes and a blend each, a third slower.
+    private static final jdk.incubator.vector.VectorShuffle<Float> SWAP1 = shuffle8(1, 0, 3, 2, 5, 4, 7, 6),
+            SWAP2 = shuffle8(2, 3, 0, 1, 6, 7, 4, 5), SWAP4 = shuffle8(4, 5, 6, 7, 0, 1, 2, 3);
     private static final jdk.incubator.vector.VectorMask<Float> ODD1 = mask8(0b10101010), ODD2 = mask8(0b11001100),
             ODD4 = mask8(0b11110000);
 
@@ -466,25 +464,25 @@ final class VectorGemm {
                 FloatVector r4 = FloatVector.fromArray(FS, b, s + 4 * bCs), r5 = FloatVector.fromArray(FS, b, s + 5 * bCs);
                 FloatVector r6 = FloatVector.fromArray(FS, b, s + 6 * bCs), r7 = FloatVector.fromArray(FS, b, s + 7 * bCs);
                 // Rows (0,1) (2,3) (4,5) (6,7) swap single lanes.
-                FloatVector t0 = r0.blend(r1.rearrange(UP1), ODD1), t1 = r0.rearrange(DOWN1).blend(r1, ODD1);
-                FloatVector t2 = r2.blend(r3.rearrange(UP1), ODD1), t3 = r2.rearrange(DOWN1).blend(r3, ODD1);
-                FloatVector t4 = r4.blend(r5.rearrange(UP1), ODD1), t5 = r4.rearrange(DOWN1).blend(r5, ODD1);
-                FloatVector t6 = r6.blend(r7.rearrange(UP1), ODD1), t7 = r6.rearrange(DOWN1).blend(r7, ODD1);
+                FloatVector t0 = r0.blend(r1.rearrange(SWAP1), ODD1), t1 = r0.rearrange(SWAP1).blend(r1, ODD1);
+                FloatVector t2 = r2.blend(r3.rearrange(SWAP1), ODD1), t3 = r2.rearrange(SWAP1).blend(r3, ODD1);
+                FloatVector t4 = r4.blend(r5.rearrange(SWAP1), ODD1), t5 = r4.rearrange(SWAP1).blend(r5, ODD1);
+                FloatVector t6 = r6.blend(r7.rearrange(SWAP1), ODD1), t7 = r6.rearrange(SWAP1).blend(r7, ODD1);
                 // Rows (0,2) (1,3) (4,6) (5,7) swap pairs of lanes.
-                FloatVector u0 = t0.blend(t2.rearrange(UP2), ODD2), u2 = t0.rearrange(DOWN2).blend(t2, ODD2);
-                FloatVector u1 = t1.blend(t3.rearrange(UP2), ODD2), u3 = t1.rearrange(DOWN2).blend(t3, ODD2);
-                FloatVector u4 = t4.blend(t6.rearrange(UP2), ODD2), u6 = t4.rearrange(DOWN2).blend(t6, ODD2);
-                FloatVector u5 = t5.blend(t7.rearrange(UP2), ODD2), u7 = t5.rearrange(DOWN2).blend(t7, ODD2);
+                FloatVector u0 = t0.blend(t2.rearrange(SWAP2), ODD2), u2 = t0.rearrange(SWAP2).blend(t2, ODD2);
+                FloatVector u1 = t1.blend(t3.rearrange(SWAP2), ODD2), u3 = t1.rearrange(SWAP2).blend(t3, ODD2);
+                FloatVector u4 = t4.blend(t6.rearrange(SWAP2), ODD2), u6 = t4.rearrange(SWAP2).blend(t6, ODD2);
+                FloatVector u5 = t5.blend(t7.rearrange(SWAP2), ODD2), u7 = t5.rearrange(SWAP2).blend(t7, ODD2);
                 // Rows (0,4) (1,5) (2,6) (3,7) swap halves, straight into the panel.
                 int d = dst + p * NR + jj;
-                u0.blend(u4.rearrange(UP4), ODD4).intoArray(bp, d);
-                u1.blend(u5.rearrange(UP4), ODD4).intoArray(bp, d + NR);
-                u2.blend(u6.rearrange(UP4), ODD4).intoArray(bp, d + 2 * NR);
-                u3.blend(u7.rearrange(UP4), ODD4).intoArray(bp, d + 3 * NR);
-                u0.rearrange(DOWN4).blend(u4, ODD4).intoArray(bp, d + 4 * NR);
-                u1.rearrange(DOWN4).blend(u5, ODD4).intoArray(bp, d + 5 * NR);
-                u2.rearrange(DOWN4).blend(u6, ODD4).intoArray(bp, d + 6 * NR);
-                u3.rearrange(DOWN4).blend(u7, ODD4).intoArray(bp, d + 7 * NR);
+                u0.blend(u4.rearrange(SWAP4), ODD4).intoArray(bp, d);
+                u1.blend(u5.rearrange(SWAP4), ODD4).intoArray(bp, d + NR);
+                u2.blend(u6.rearrange(SWAP4), ODD4).intoArray(bp, d + 2 * NR);
+                u3.blend(u7.rearrange(SWAP4), ODD4).intoArray(bp, d + 3 * NR);
+                u0.rearrange(SWAP4).blend(u4, ODD4).intoArray(bp, d + 4 * NR);
+                u1.rearrange(SWAP4).blend(u5, ODD4).intoArray(bp, d + 5 * NR);
+                u2.rearrange(SWAP4).blend(u6, ODD4).intoArray(bp, d + 6 * NR);
+                u3.rearrange(SWAP4).blend(u7, ODD4).intoArray(bp, d + 7 * NR);
             }
         }
         for (int p = kc8; p < kc; p++) {
