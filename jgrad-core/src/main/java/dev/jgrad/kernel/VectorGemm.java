@@ -64,7 +64,7 @@ final class VectorGemm {
     private static final class FloatGemm implements Parallel.Task {
         int m, n, k, aOff, aRs, aCs, bOff, bRs, bCs, cOff, ldc, parts;
         float[] a, b, c;
-        boolean accumulate, splitN, dots;
+        boolean accumulate, splitN, dots, narrow;
         /** A packed once for all parts (see {@link #prepackA}); null when each part packs its own. */
         float[] shared;
         private float[] sharedBuf = new float[0];
@@ -104,6 +104,10 @@ final class VectorGemm {
             } else if (dots) {
                 int j0 = n * t / parts / 4 * 4, j1 = t == parts - 1 ? n : n * (t + 1) / parts / 4 * 4;
                 dots(m, j0, j1, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, accumulate);
+            } else if (narrow) {
+                int i0 = m * t / parts / 2 * 2, i1 = t == parts - 1 ? m : m * (t + 1) / parts / 2 * 2;
+                VectorDots.product(i0, i1, 0, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, accumulate,
+                        SCRATCH.get().tile);
             } else if (splitN) {
                 int panels = (n + NR - 1) / NR;
                 int n0 = Math.min(n, panels * t / parts * NR), n1 = Math.min(n, panels * (t + 1) / parts * NR);
@@ -118,6 +122,7 @@ final class VectorGemm {
         void release() {
             a = b = c = shared = null;
             phase = 0;
+            dots = narrow = false;
         }
 
         /**
@@ -238,6 +243,20 @@ final class VectorGemm {
             g.parts = parts;
             try {
                 par.run(parts, g);
+            } finally {
+                g.release();
+            }
+            return;
+        }
+        if (n < NR && k >= 2 * L && aCs == 1 && bRs == 1 && VectorDots.available()) {
+            // Fewer columns than one panel (the classifier's X·Wᵀ): the packed micro-kernel would
+            // mostly multiply padding, so dot products of rows, split by pairs of rows when large.
+            g.set(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
+            g.narrow = true;
+            g.parts = (long) m * n * k < 2 * PARALLEL_WORK ? 1 : Math.min(par.threads(), m / 2);
+            try {
+                if (g.parts > 1) par.run(g.parts, g);
+                else VectorDots.product(0, m, 0, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, accumulate, SCRATCH.get().tile);
             } finally {
                 g.release();
             }
@@ -431,10 +450,11 @@ final class VectorGemm {
 
     // An 8 × 8 transpose as three rounds of 2 × 2 block swaps (blocks of 1, 2, then 4 lanes): each
     // pair of rows trades blocks through one single-input permute and one blend per output row.
-    // One permute per round (swap neighbouring blocks) serves both rows of a pair. Two-input rearranges did the same in 24 steps of two permutes and a blend each, a third slower.
-    private static final jdk.incubator.vector.VectorShuffle<Float> SWAP1 = shuffle8(1, 0, 3, 2, 5, 4, 7, 6),
+    // One permute per round (swap neighbouring blocks) serves both rows of a pair. Two-input
+    // rearranges did the same in 24 steps of two permutes and a blend each, a third slower.
+    static final jdk.incubator.vector.VectorShuffle<Float> SWAP1 = shuffle8(1, 0, 3, 2, 5, 4, 7, 6),
             SWAP2 = shuffle8(2, 3, 0, 1, 6, 7, 4, 5), SWAP4 = shuffle8(4, 5, 6, 7, 0, 1, 2, 3);
-    private static final jdk.incubator.vector.VectorMask<Float> ODD1 = mask8(0b10101010), ODD2 = mask8(0b11001100),
+    static final jdk.incubator.vector.VectorMask<Float> ODD1 = mask8(0b10101010), ODD2 = mask8(0b11001100),
             ODD4 = mask8(0b11110000);
 
     private static jdk.incubator.vector.VectorShuffle<Float> shuffle8(int... lanes) {

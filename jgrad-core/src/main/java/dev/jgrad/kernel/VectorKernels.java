@@ -54,6 +54,7 @@ final class VectorKernels implements Kernels {
                 gemm(one, m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, true);    // Δ·W
                 gemm(one, m, n, k, a, 0, 1, m, b, 0, n, 1, c, 0, n, false);   // Δᵀ·X
                 gemm(one, 1, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // one sample
+                gemm(one, m, 10, k, a, 0, k, 1, b, 0, 1, k, c, 0, 10, false); // the classifier's X·Wᵀ
                 biasRelu(c, 0, c, 0, m, n, v, 0);
                 reluBackward(c, 0, c, 0, c, 0, m * n);
                 addColumnSums(c, 0, m, n, v, 0);

@@ -122,6 +122,43 @@ class KernelsTest {
     }
 
     @Test
+    void narrowTransposedProductsDoNotDependOnHowRowsAreSplit() {
+        // X·Wᵀ with fewer columns than a packed panel (the classifier) runs as dot products of
+        // rows, two by four at a time: each element must come out the same whichever tile or
+        // thread holds it, so rows computed in two calls (split at an odd row) give the same bits.
+        // A window of C (offset, leading dimension) and accumulation on top; few rows too.
+        int[] ms = {1, 2, 5, 7, 128, 301}, ns = {1, 3, 10, 16, 23}, ks = {16, 37, 128, 300};
+        for (int m : ms) for (int n : ns) for (int k : ks) {
+            int ldc = n + 3, cOff = 2 * ldc + 1;
+            float[] a = random(5 + m * k, m + 7L * k), b = random(3 + n * k, n), c0 = random((m + 3) * ldc, 9);
+            for (boolean acc : new boolean[]{false, true}) {
+                float[] want = c0.clone(), one = c0.clone(), two = c0.clone(), split = c0.clone();
+                REF.gemm(TWO, m, n, k, a, 5, k, 1, b, 3, 1, k, want, cOff, ldc, acc);
+                try (Parallel single = Parallel.create(1)) {
+                    VEC.gemm(single, m, n, k, a, 5, k, 1, b, 3, 1, k, one, cOff, ldc, acc);
+                }
+                VEC.gemm(TWO, m, n, k, a, 5, k, 1, b, 3, 1, k, two, cOff, ldc, acc);
+                String what = m + "x" + n + "x" + k + " acc " + acc;
+                for (int i = 0; i < want.length; i++) assertEquals(want[i], two[i], 4e-7f * (k + 4), what + " at " + i);
+                assertArrayEquals(one, two, what);
+                if (m >= 13) {
+                    VEC.gemm(TWO, 7, n, k, a, 5, k, 1, b, 3, 1, k, split, cOff, ldc, acc);
+                    VEC.gemm(TWO, m - 7, n, k, a, 5 + 7 * k, k, 1, b, 3, 1, k, split, cOff + 7 * ldc, ldc, acc);
+                    assertArrayEquals(two, split, what + ": rows split at 7");
+                }
+            }
+        }
+        // Large enough to split rows over the pool.
+        int m = 3001, n = 10, k = 128;
+        float[] a = random(m * k, 51), b = random(n * k, 52), one = new float[m * n], two = new float[m * n];
+        try (Parallel single = Parallel.create(1)) {
+            VEC.gemm(single, m, n, k, a, 0, k, 1, b, 0, 1, k, one, 0, n, false);
+        }
+        VEC.gemm(TWO, m, n, k, a, 0, k, 1, b, 0, 1, k, two, 0, n, false);
+        assertArrayEquals(one, two);
+    }
+
+    @Test
     void gemmHonoursOffsetsAndLeadingDimension() {
         // C is a 3x4 window at (1, 2) of a 5x9 matrix; A and B start at offsets.
         int m = 3, n = 4, k = 5, ldc = 9;
