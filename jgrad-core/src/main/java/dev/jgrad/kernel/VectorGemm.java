@@ -15,6 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * whatever tile it falls in: over k-blocks in order, each block's partial sum added to C.
  * Threads take disjoint ranges of whole panels, or (few panels per thread) pack A and B together
  * first and then take tiles of rows by one panel, so results do not depend on the thread count.
+ * A·Bᵀ with both contiguous along k skips packing where it would not pay: a few rows (inference)
+ * and fewer columns than one panel (the classifier) run as dot products of rows ({@link VectorDots}).
  */
 final class VectorGemm {
     static final VectorSpecies<Float> FS = VectorKernels.FS;
@@ -256,7 +258,8 @@ final class VectorGemm {
             g.parts = (long) m * n * k < 2 * PARALLEL_WORK ? 1 : Math.min(par.threads(), m / 2);
             try {
                 if (g.parts > 1) par.run(g.parts, g);
-                else VectorDots.product(0, m, 0, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, accumulate, SCRATCH.get().tile);
+                else VectorDots.product(0, m, 0, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, accumulate,
+                        SCRATCH.get().tile);
             } finally {
                 g.release();
             }
