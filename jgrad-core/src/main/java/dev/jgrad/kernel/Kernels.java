@@ -53,7 +53,9 @@ public interface Kernels {
      * One fused Adam/AdamW step over float32 buffers (the training hot path), per element:
      * p ← p·shrink; g ← g + l2·p; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
      * p ← p − stepSize · m / (√v / bc2Sqrt + eps), state at m[so + i], v[so + i]. Arithmetic in
-     * float32, as PyTorch does.
+     * float32, as PyTorch does. The last line is computed in the Adam paper's equivalent form,
+     * p ← p − (stepSize·bc2Sqrt) · m / (√v + eps·bc2Sqrt): one division per element instead of
+     * two (division and square root share one slow unit, and they bound this pass, not memory).
      */
     void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, int so, int n,
               float beta1, float beta2, float stepSize, float bc2Sqrt, float eps, float shrink, float l2);

@@ -125,7 +125,8 @@ final class ScalarKernels implements Kernels {
     @Override
     public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, int so, int n,
                      float beta1, float beta2, float stepSize, float bc2Sqrt, float eps, float shrink, float l2) {
-        float c1 = 1 - beta1, c2 = 1 - beta2;
+        // stepSize·m / (√v / bc2Sqrt + eps) as (stepSize·bc2Sqrt)·m / (√v + eps·bc2Sqrt): see Kernels.adam.
+        float c1 = 1 - beta1, c2 = 1 - beta2, step = stepSize * bc2Sqrt, epsHat = eps * bc2Sqrt;
         for (int i = 0; i < n; i++) {
             float pi = p[po + i] * shrink;
             float gi = g[go + i] + l2 * pi;
@@ -133,7 +134,7 @@ final class ScalarKernels implements Kernels {
             float vi = beta2 * v[so + i] + c2 * gi * gi;
             m[so + i] = mi;
             v[so + i] = vi;
-            p[po + i] = pi - stepSize * mi / ((float) Math.sqrt(vi) / bc2Sqrt + eps);
+            p[po + i] = pi - mi * step / ((float) Math.sqrt(vi) + epsHat);
         }
     }
 

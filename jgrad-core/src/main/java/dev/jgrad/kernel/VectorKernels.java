@@ -180,7 +180,7 @@ final class VectorKernels implements Kernels {
     @Override
     public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, int so, int n,
                      float beta1, float beta2, float stepSize, float bc2Sqrt, float eps, float shrink, float l2) {
-        float c1 = 1 - beta1, c2 = 1 - beta2;
+        float c1 = 1 - beta1, c2 = 1 - beta2, step = stepSize * bc2Sqrt, epsHat = eps * bc2Sqrt;
         int bound = FS.loopBound(n), i = 0;
         // The same operations in the same order as the scalar loop, so both give the same bits.
         for (; i < bound; i += L) {
@@ -190,8 +190,7 @@ final class VectorKernels implements Kernels {
             FloatVector vi = FloatVector.fromArray(FS, v, so + i).mul(beta2).add(gi.mul(c2).mul(gi));
             mi.intoArray(m, so + i);
             vi.intoArray(v, so + i);
-            FloatVector denom = vi.sqrt().div(bc2Sqrt).add(eps);
-            pi.sub(mi.mul(stepSize).div(denom)).intoArray(p, po + i);
+            pi.sub(mi.mul(step).div(vi.sqrt().add(epsHat))).intoArray(p, po + i);
         }
         // The tail: the reference loop itself, whose arithmetic the vector loop above mirrors.
         ScalarKernels.INSTANCE.adam(p, po + i, g, go + i, m, v, so + i, n - i, beta1, beta2, stepSize, bc2Sqrt, eps, shrink, l2);
