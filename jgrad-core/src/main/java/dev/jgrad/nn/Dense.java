@@ -97,14 +97,36 @@ public final class Dense implements Layer {
 
     @Override
     public Tensor forward(Tensor input, boolean training) {
+        product(input);                                     // Z = X Wᵀ
+        activation.forwardWithBias(z, b, y);                //   + 1 bᵀ, then Y = f(Z)
+        return y;
+    }
+
+    /** Z = X·Wᵀ, keeping X for the backward pass. */
+    private void product(Tensor input) {
         if (input.cols() != in) {
             throw new IllegalArgumentException(describe() + ": input " + input.shape() + " has " + input.cols()
                     + " columns, expected " + in + " (W is " + w.shape() + ")");
         }
         ensureRows(input.rows());
         x = input;
-        TensorOps.matmulNT(parallel, input, w, z, false);   // Z = X Wᵀ
-        activation.forwardWithBias(z, b, y);                //   + 1 bᵀ, then Y = f(Z)
+        TensorOps.matmulNT(parallel, input, w, z, false);
+    }
+
+    /**
+     * Z = X·Wᵀ + 1·bᵀ without the activation, for a loss that reads Z itself (see
+     * {@link Sequential#forward(Tensor, Loss)}); {@link #completeActivation} computes Y from it
+     * when Y is wanted after all. Together they do what {@link #forward} does, to the bit.
+     */
+    Tensor forwardPreActivation(Tensor input) {
+        product(input);                                     // Z = X Wᵀ
+        TensorOps.addRowVector(z, b);                       //   + 1 bᵀ
+        return z;
+    }
+
+    /** Y = f(Z) after {@link #forwardPreActivation}. */
+    Tensor completeActivation() {
+        activation.forward(z, y);
         return y;
     }
 

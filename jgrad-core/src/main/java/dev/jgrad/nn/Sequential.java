@@ -43,6 +43,8 @@ public final class Sequential implements AutoCloseable {
     private boolean gradientsDiscarded;
 
     private Tensor output;
+    /** The last forward pass left the output activation out (see {@link #forward(Tensor, Loss)}). */
+    private boolean outputPending;
     private Tensor lossGradBuf;
     private Tensor lossGrad;
     private Tensor inputGradient;
@@ -162,6 +164,29 @@ public final class Sequential implements AutoCloseable {
     }
 
     public Tensor forward(Tensor x, boolean training) {
+        Tensor h = layersBeforeLast(x, training);
+        output = layers.getLast().forward(h, training);
+        outputPending = false;
+        return output;
+    }
+
+    /**
+     * A training forward pass for {@code loss}, returning what the loss reads. When the loss
+     * fuses with the output activation (softmax cross-entropy after softmax) that activation is
+     * left out: the loss and the backward pass read Z, so Y would be computed for nothing (a
+     * softmax is an exponential per logit). Y is computed after all if something asks for it (a
+     * loss that reads it). Otherwise the same as {@code forward(x, true)}, to the bit.
+     */
+    public Tensor forward(Tensor x, Loss loss) {
+        if (!fused(loss)) return forward(x, true);
+        Tensor h = layersBeforeLast(x, true);
+        output = ((Dense) layers.getLast()).forwardPreActivation(h);
+        outputPending = true;
+        return output;
+    }
+
+    /** Checks the input and runs every layer but the last. */
+    private Tensor layersBeforeLast(Tensor x, boolean training) {
         if (x.cols() != inputSize || x.shape().rank() > 2) {
             throw new IllegalArgumentException("input " + x.shape() + " does not fit the network's input [B, "
                     + inputSize + "]");
@@ -176,8 +201,7 @@ public final class Sequential implements AutoCloseable {
                     + bad / x.cols() + ", column " + bad % x.cols());
         }
         Tensor h = x.shape().rank() == 1 ? x.reshape(Shape.of(1, x.size())) : x;
-        for (Layer l : layers) h = l.forward(h, training);
-        output = h;
+        for (int i = 0; i < layers.size() - 1; i++) h = layers.get(i).forward(h, training);
         return h;
     }
 
@@ -189,7 +213,13 @@ public final class Sequential implements AutoCloseable {
     /** What the loss reads for the last forward pass: Y, or the last layer's Z when the two are fused. */
     public Tensor lossInput(Loss loss) {
         if (output == null) throw new IllegalStateException("call forward before computing a loss");
-        return fused(loss) ? ((Dense) layers.getLast()).preActivation() : output;
+        if (fused(loss)) return ((Dense) layers.getLast()).preActivation();
+        if (outputPending) {
+            // forward(x, loss) left the output activation out for a fused loss; this one reads Y.
+            output = ((Dense) layers.getLast()).completeActivation();
+            outputPending = false;
+        }
+        return output;
     }
 
     /** The loss of the last forward pass against target. */

@@ -137,7 +137,7 @@ public final class Trainer {
                 batches.load(b, net.parallel());
                 Tensor x = batches.features(), t = batches.targets();
                 optimizer.setLearningRate(baseLr * schedule.factor(epoch, (double) b / count));
-                net.forward(x, true);
+                net.forward(x, loss);
                 double value = net.backward(loss, t);
                 if (!Double.isFinite(value)) {
                     throw new TrainingDivergedException("the loss is " + value, epoch, b, lastCheckpoint);

@@ -42,6 +42,40 @@ class SequentialTest {
     }
 
     @Test
+    void aForwardPassForAFusedLossLeavesOutOnlyWorkNobodyReads() {
+        // forward(x, loss) skips the softmax the fused loss never reads: the loss, the gradients
+        // and the logits must be those of forward(x, true) to the bit, and Y still there for a
+        // loss that reads it. Binary cross-entropy on logits fuses with sigmoid the same way.
+        Object[][] cases = {{"softmax", Losses.SOFTMAX_CROSS_ENTROPY}, {"sigmoid", Losses.BCE_WITH_LOGITS}};
+        for (Object[] c : cases) {
+            for (DType dt : DType.values()) {
+                Loss loss = (Loss) c[1];
+                Sequential a = Sequential.builder(12).seed(5).dense(20, "relu").dense(6, (String) c[0]).build().to(dt);
+                Sequential b = Sequential.builder(12).seed(5).dense(20, "relu").dense(6, (String) c[0]).build().to(dt);
+                Tensor x = random(dt, 9, 12, 7);
+                Tensor t = loss == Losses.BCE_WITH_LOGITS ? Tensor.zeros(dt, 9, 6) : Tensor.zeros(dt, 9, 1);
+                for (int i = 0; i < 9; i++) {
+                    if (loss == Losses.BCE_WITH_LOGITS) t.set(i * 6 + i % 6, 1);
+                    else t.set(i, i % 6);
+                }
+                Tensor y = a.forward(x, true);
+                double la = a.backward(loss, t);
+                Tensor z = b.forward(x, loss);
+                assertEquals(a.lossInput(loss).shape(), z.shape());
+                for (int i = 0; i < z.size(); i++) assertEquals(a.lossInput(loss).get(i), z.get(i), 0, "logit " + i);
+                double lb = b.backward(loss, t);
+                assertEquals(la, lb, 0, c[0] + " " + dt);
+                for (int i = 0; i < a.gradientBuffer().size(); i++) {
+                    assertEquals(a.gradientBuffer().get(i), b.gradientBuffer().get(i), 0, c[0] + " " + dt + " gradient " + i);
+                }
+                // A loss that reads Y gets it computed after all.
+                Tensor yb = b.lossInput(Losses.MSE);
+                for (int i = 0; i < y.size(); i++) assertEquals(y.get(i), yb.get(i), 0, c[0] + " " + dt + " output " + i);
+            }
+        }
+    }
+
+    @Test
     void discardedGradientsAreWrittenByTheNextBackwardAsIfZeroed() {
         // Dense layers write their gradients; batch and layer norm are cleared and accumulate.
         // Softmax cross-entropy fuses with the last layer, MSE goes through its activation.
