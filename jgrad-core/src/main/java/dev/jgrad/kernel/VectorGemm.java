@@ -178,12 +178,8 @@ final class VectorGemm {
                 int kc = Math.min(kcStd, k - pc);
                 boolean overwrite = pc == 0 && !accumulate;
                 int bi = pc * nPad + jr * kc;
-                for (int ir = m0; ir < m1; ir += MR) {
-                    int mr = Math.min(MR, m1 - ir);
-                    int ci = cOff + ir * ldc + jr, ai = pc * mPad + ir * kc;
-                    if (nr == NR && mr == MR) micro(kc, sharedBuf, ai, sharedB, bi, c, ci, ldc, overwrite);
-                    else edge(kc, sharedBuf, ai, sharedB, bi, c, ci, ldc, mr, nr, overwrite, tileBuf);
-                }
+                panel(kc, sharedBuf, pc * mPad + m0 * kc, sharedB, bi, c, cOff + m0 * ldc + jr, ldc, m1 - m0, nr,
+                        overwrite, tileBuf);
             }
         }
 
@@ -266,7 +262,6 @@ final class VectorGemm {
             return;
         }
         g.set(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
-        g.dots = false;
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         int threads = (long) m * n * k < PARALLEL_WORK ? 1 : par.threads();
         // Few column panels per thread: one-panel parts would leave threads idle at the end and
@@ -374,13 +369,8 @@ final class VectorGemm {
                 for (int jr = n0; jr < n1; jr += NR) {
                     int nr = Math.min(NR, n1 - jr);
                     packB(g.b, g.bOff + pc * g.bRs + jr * g.bCs, g.bRs, g.bCs, kc, nr, s.bp, 0);
-                    for (int ir = m0; ir < m1; ir += MR) {
-                        int mr = Math.min(MR, m1 - ir);
-                        int ci = g.cOff + ir * g.ldc + jr;
-                        int ai = pc * mPad + ir * kc;
-                        if (nr == NR && mr == MR) micro(kc, g.shared, ai, s.bp, 0, g.c, ci, g.ldc, overwrite);
-                        else edge(kc, g.shared, ai, s.bp, 0, g.c, ci, g.ldc, mr, nr, overwrite, s.tile);
-                    }
+                    panel(kc, g.shared, pc * mPad + m0 * kc, s.bp, 0, g.c, g.cOff + m0 * g.ldc + jr, g.ldc, rows, nr,
+                            overwrite, s.tile);
                 }
             }
             return;
@@ -406,16 +396,25 @@ final class VectorGemm {
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            int ci = g.cOff + (ic + ir) * g.ldc + jc + jr;
-                            int ai = apOff + ir * kc;
-                            if (nr == NR && mr == MR) micro(kc, ap, ai, s.bp, jr * kc, g.c, ci, g.ldc, overwrite);
-                            else edge(kc, ap, ai, s.bp, jr * kc, g.c, ci, g.ldc, mr, nr, overwrite, s.tile);
-                        }
+                        panel(kc, ap, apOff, s.bp, jr * kc, g.c, g.cOff + ic * g.ldc + jc + jr, g.ldc, mc, nr,
+                                overwrite, s.tile);
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * One packed panel of B (nr ≤ NR columns, at bi) against `rows` rows of packed A (their first
+     * panel at ai) for one block of k, into C from ci down: full tiles by the micro-kernel, the
+     * last partial row panel or a narrow panel through {@link #edge}.
+     */
+    private static void panel(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc, int rows, int nr,
+                              boolean overwrite, float[] tile) {
+        for (int ir = 0; ir < rows; ir += MR, ai += MR * kc, ci += MR * ldc) {
+            int mr = Math.min(MR, rows - ir);
+            if (nr == NR && mr == MR) micro(kc, ap, ai, bp, bi, c, ci, ldc, overwrite);
+            else edge(kc, ap, ai, bp, bi, c, ci, ldc, mr, nr, overwrite, tile);
         }
     }
 
