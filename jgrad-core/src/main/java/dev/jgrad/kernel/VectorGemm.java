@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * float32 GEMM on the Vector API, following the Goto/BLIS structure: B is packed into panels NR
  * columns wide, in k-major order, for blocks of KC steps of k (sized to keep a B panel in L1 and
  * an A block in L2); A is packed into MR-row panels, once per product and shared by all threads
- * when it is not huge; a 3 × 3L register-blocked micro-kernel (L = lanes, so 3×24 on AVX2) keeps
- * 9 accumulators and broadcasts one A value against three B vectors.
+ * when it is not huge; a 6 × 2L register-blocked micro-kernel (L = lanes, so 6×16 on AVX2) keeps
+ * 12 accumulators and broadcasts one A value at a time against two B vectors. The MLP's widths
+ * (784, 256, 128) are whole numbers of 16-column panels, so its products have no column edges.
  * Edges are handled by zero-padded panels, so every element of C is summed in the same order
  * whatever tile it falls in: over k-blocks in order, each block's partial sum added to C.
  * Threads take disjoint ranges of whole panels, or (few panels per thread) pack A and B together
@@ -21,8 +22,10 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGemm {
     static final VectorSpecies<Float> FS = VectorKernels.FS;
     static final int L = VectorKernels.L;
-    static final int MR = 3;
-    static final int NR = 3 * L;
+    static final int MR = 6;
+    static final int NR = 2 * L;
+    /** Rows of A below which A·Bᵀ runs as dot products of rows rather than packed. */
+    private static final int FEW_ROWS = 6;
     static final int KC = 256;
     static final int MC = 120;
     /** Columns of B packed at once: a whole number of panels, so the last one fits the buffer. */
@@ -227,7 +230,7 @@ final class VectorGemm {
             return;
         }
         FloatGemm g = CALLS.get();
-        if (m < 2 * MR && aCs == 1 && bRs == 1) {
+        if (m < FEW_ROWS && aCs == 1 && bRs == 1) {
             // A few rows against a transposed B (inference, X·Wᵀ): dot products straight from
             // the contiguous rows of A and W beat packing all of W for so little use. Large
             // ones are split by columns of C over the pool; each column is still one dot product.
@@ -413,7 +416,8 @@ final class VectorGemm {
                               boolean overwrite, float[] tile) {
         for (int ir = 0; ir < rows; ir += MR, ai += MR * kc, ci += MR * ldc) {
             int mr = Math.min(MR, rows - ir);
-            if (nr == NR && mr == MR) micro(kc, ap, ai, bp, bi, c, ci, ldc, overwrite);
+            if (mr == MR && nr == NR) micro(kc, ap, ai, bp, bi, c, ci, ldc, overwrite);
+            else if (mr == MR && nr == L) microNarrow(kc, ap, ai, bp, bi, c, ci, ldc, overwrite);
             else edge(kc, ap, ai, bp, bi, c, ci, ldc, mr, nr, overwrite, tile);
         }
     }
@@ -427,7 +431,6 @@ final class VectorGemm {
                 for (int p = 0, src = base + jr, d = dst; p < kc; p++, src += bRs, d += NR) {
                     FloatVector.fromArray(FS, b, src).intoArray(bp, d);
                     FloatVector.fromArray(FS, b, src + L).intoArray(bp, d + L);
-                    FloatVector.fromArray(FS, b, src + 2 * L).intoArray(bp, d + 2 * L);
                 }
             } else if (bRs == 1 && nr == NR && L == 8) {
                 transposePanel8(b, base + jr * bCs, bCs, kc, bp, dst);
@@ -526,6 +529,9 @@ final class VectorGemm {
                 ap[d] = a[src + ir];
                 ap[d + 1] = a[src + ir + 1];
                 ap[d + 2] = a[src + ir + 2];
+                ap[d + 3] = a[src + ir + 3];
+                ap[d + 4] = a[src + ir + 4];
+                ap[d + 5] = a[src + ir + 5];
             }
             if (full < m) {
                 for (int ii = 0; ii < MR; ii++) ap[d + ii] = full + ii < m ? a[src + full + ii] : 0f;
@@ -533,65 +539,27 @@ final class VectorGemm {
         }
     }
 
-    // Interleaving three rows into a panel: output vector v, lane l holds element o = v·L + l of the
-    // panel, which is step o / 3 of row o % 3. ILx picks those steps from one row, IKx selects the
-    // lanes of rows 1 and 2.
-    private static final jdk.incubator.vector.VectorShuffle<Float> IL0 = interleave(0, 0), IL1 = interleave(0, 1),
-            IL2 = interleave(0, 2), IL3 = interleave(1, 0), IL4 = interleave(1, 1), IL5 = interleave(1, 2),
-            IL6 = interleave(2, 0), IL7 = interleave(2, 1), IL8 = interleave(2, 2);
-    private static final jdk.incubator.vector.VectorMask<Float> IK0 = fromRow(0, 1), IK1 = fromRow(0, 2),
-            IK2 = fromRow(1, 1), IK3 = fromRow(1, 2), IK4 = fromRow(2, 1), IK5 = fromRow(2, 2);
-
-    private static jdk.incubator.vector.VectorShuffle<Float> interleave(int v, int row) {
-        int[] lanes = new int[L];
-        for (int l = 0; l < L; l++) {
-            int o = v * L + l;
-            lanes[l] = o % 3 == row ? o / 3 : 0;
-        }
-        return FS.shuffleFromArray(lanes, 0);
-    }
-
-    private static jdk.incubator.vector.VectorMask<Float> fromRow(int v, int row) {
-        boolean[] set = new boolean[L];
-        for (int l = 0; l < L; l++) set[l] = (v * L + l) % 3 == row;
-        return jdk.incubator.vector.VectorMask.fromArray(FS, set, 0);
-    }
-
     /** Packs mc × kc of A into panels of MR rows, zero-padded: panel at row ir starts at at + ir*kc, step p at +p*MR. */
     private static void packA(float[] a, int base, int aRs, int aCs, int mc, int kc, float[] ap, int at) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int dst = at + ir * kc;
-            if (mr == 3 && MR == 3 && aCs == 1) {
-                // Full panels of row-major A: three rows read side by side, a vector of each
-                // interleaved into three (a permute per row and two blends per output vector),
-                // the rest one by one. Every index is linear in the one counter, so C2 checks
-                // the bounds once, not per element.
-                int s0 = base + ir * aRs, s1 = s0 + aRs, s2 = s1 + aRs;
-                int p = 0;
-                for (; p + L <= kc; p += L) {
-                    FloatVector r0 = FloatVector.fromArray(FS, a, s0 + p);
-                    FloatVector r1 = FloatVector.fromArray(FS, a, s1 + p);
-                    FloatVector r2 = FloatVector.fromArray(FS, a, s2 + p);
-                    int d = dst + 3 * p;
-                    r0.rearrange(IL0).blend(r1.rearrange(IL1), IK0).blend(r2.rearrange(IL2), IK1).intoArray(ap, d);
-                    r0.rearrange(IL3).blend(r1.rearrange(IL4), IK2).blend(r2.rearrange(IL5), IK3).intoArray(ap, d + L);
-                    r0.rearrange(IL6).blend(r1.rearrange(IL7), IK4).blend(r2.rearrange(IL8), IK5).intoArray(ap, d + 2 * L);
-                }
-                for (; p < kc; p++) {
-                    ap[dst + 3 * p] = a[s0 + p];
-                    ap[dst + 3 * p + 1] = a[s1 + p];
-                    ap[dst + 3 * p + 2] = a[s2 + p];
-                }
+            if (mr == MR && aCs == 1 && L == 8) {
+                transposeRows6(a, base + ir * aRs, aRs, kc, ap, dst);
                 continue;
             }
-            if (mr == 3 && MR == 3) {
+            if (mr == MR) {
+                // Full panels: the six rows read side by side. Every index is linear in the one
+                // counter, so C2 checks the bounds once, not per element.
                 int s0 = base + ir * aRs;
                 for (int p = 0; p < kc; p++) {
-                    int src = s0 + p * aCs;
-                    ap[dst + 3 * p] = a[src];
-                    ap[dst + 3 * p + 1] = a[src + aRs];
-                    ap[dst + 3 * p + 2] = a[src + 2 * aRs];
+                    int src = s0 + p * aCs, d = dst + MR * p;
+                    ap[d] = a[src];
+                    ap[d + 1] = a[src + aRs];
+                    ap[d + 2] = a[src + 2 * aRs];
+                    ap[d + 3] = a[src + 3 * aRs];
+                    ap[d + 4] = a[src + 4 * aRs];
+                    ap[d + 5] = a[src + 5 * aRs];
                 }
                 continue;
             }
@@ -602,106 +570,203 @@ final class VectorGemm {
         }
     }
 
+    private static final jdk.incubator.vector.VectorMask<Float> FIRST6 = L == 8 ? FS.indexInRange(0, 6) : null;
+
     /**
-     * An edge tile: the valid part of C goes through an MR × NR buffer so the full micro-kernel,
-     * with the same summation order, serves it too.
+     * A full panel of row-major A with 8-lane vectors: six rows of kc steps become kc steps of six
+     * values, eight steps at a time transposed in registers as in {@link #transposePanel8} (two
+     * rows of zeros make the eighth). Step p's eight lanes are stored at 6p; the two extra lanes
+     * land on step p + 1's place and are overwritten by it, except after the panel's last step,
+     * where only six are stored.
+     */
+    private static void transposeRows6(float[] a, int src, int aRs, int kc, float[] ap, int dst) {
+        int kc8 = kc & ~7;
+        FloatVector zero = FloatVector.zero(FS);
+        for (int p = 0; p < kc8; p += 8) {
+            int s = src + p;
+            FloatVector r0 = FloatVector.fromArray(FS, a, s), r1 = FloatVector.fromArray(FS, a, s + aRs);
+            FloatVector r2 = FloatVector.fromArray(FS, a, s + 2 * aRs), r3 = FloatVector.fromArray(FS, a, s + 3 * aRs);
+            FloatVector r4 = FloatVector.fromArray(FS, a, s + 4 * aRs), r5 = FloatVector.fromArray(FS, a, s + 5 * aRs);
+            FloatVector t0 = r0.blend(r1.rearrange(SWAP1), ODD1), t1 = r0.rearrange(SWAP1).blend(r1, ODD1);
+            FloatVector t2 = r2.blend(r3.rearrange(SWAP1), ODD1), t3 = r2.rearrange(SWAP1).blend(r3, ODD1);
+            FloatVector t4 = r4.blend(r5.rearrange(SWAP1), ODD1), t5 = r4.rearrange(SWAP1).blend(r5, ODD1);
+            FloatVector u0 = t0.blend(t2.rearrange(SWAP2), ODD2), u2 = t0.rearrange(SWAP2).blend(t2, ODD2);
+            FloatVector u1 = t1.blend(t3.rearrange(SWAP2), ODD2), u3 = t1.rearrange(SWAP2).blend(t3, ODD2);
+            FloatVector u4 = t4.blend(zero, ODD2), u6 = t4.rearrange(SWAP2).blend(zero, ODD2);
+            FloatVector u5 = t5.blend(zero, ODD2), u7 = t5.rearrange(SWAP2).blend(zero, ODD2);
+            int d = dst + 6 * p;
+            u0.blend(u4.rearrange(SWAP4), ODD4).intoArray(ap, d);
+            u1.blend(u5.rearrange(SWAP4), ODD4).intoArray(ap, d + 6);
+            u2.blend(u6.rearrange(SWAP4), ODD4).intoArray(ap, d + 12);
+            u3.blend(u7.rearrange(SWAP4), ODD4).intoArray(ap, d + 18);
+            u0.rearrange(SWAP4).blend(u4, ODD4).intoArray(ap, d + 24);
+            u1.rearrange(SWAP4).blend(u5, ODD4).intoArray(ap, d + 30);
+            u2.rearrange(SWAP4).blend(u6, ODD4).intoArray(ap, d + 36);
+            FloatVector last = u3.rearrange(SWAP4).blend(u7, ODD4);
+            if (p + 8 < kc) last.intoArray(ap, d + 42);
+            else last.intoArray(ap, d + 42, FIRST6);
+        }
+        for (int p = kc8; p < kc; p++) {
+            for (int r = 0; r < 6; r++) ap[dst + 6 * p + r] = a[src + r * aRs + p];
+        }
+    }
+
+    /**
+     * An edge tile: the valid part of C goes through an MR × NR buffer so a micro-kernel, with
+     * the same summation order, serves it too: the one that covers its rows and columns with the
+     * fewest multiply-adds of padding.
      */
     private static void edge(int kc, float[] a, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
                              int mr, int nr, boolean overwrite, float[] tile) {
         if (!overwrite) {
             for (int r = 0; r < mr; r++) System.arraycopy(c, ci + r * ldc, tile, r * NR, nr);
         }
-        micro(kc, a, ai, bp, bi, tile, 0, NR, overwrite);
+        if (mr <= MR / 2) microShort(kc, a, ai, bp, bi, tile, 0, NR, overwrite);
+        else if (nr <= L) microNarrow(kc, a, ai, bp, bi, tile, 0, NR, overwrite);
+        else micro(kc, a, ai, bp, bi, tile, 0, NR, overwrite);
         for (int r = 0; r < mr; r++) System.arraycopy(tile, r * NR, c, ci + r * ldc, nr);
     }
 
     /**
-     * C[3 × 3L] (+)= Σ_p a_p b_pᵀ over one packed A panel (k-major, MR values per step) and one packed B panel. Three rows by
-     * three vectors keeps nine accumulators, three B vectors and one broadcast in registers:
-     * measured on AVX2 it runs near the FMA peak, where a 6 × 2L tile, one register short,
-     * spills and runs at half speed.
+     * C[6 × 2L] (+)= Σ_p a_p b_pᵀ over one packed A panel (k-major, MR values per step) and one
+     * packed B panel. Six rows by two vectors keep twelve accumulators, two B vectors and one
+     * broadcast in registers, 15 of AVX2's 16, with two B loads and six broadcasts per twelve
+     * multiply-adds. The fence after each row emits no instruction on x86 but keeps C2 from
+     * loading the next rows' broadcasts early, which needs more registers than AVX2 has and
+     * spilled accumulators to the stack (measured: half speed without them, 3-5 % faster with
+     * them than the 3 × 3L kernel this replaced). Every index is base + p·stride of the one
+     * counter, so C2 proves all bounds once before the loop.
      */
     private static void micro(int kc, float[] a, int ai, float[] bp, int bi, float[] c, int ci, int ldc, boolean overwrite) {
-        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c02 = FloatVector.zero(FS);
-        FloatVector c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS), c12 = FloatVector.zero(FS);
-        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c22 = FloatVector.zero(FS);
-        // Two steps of k per iteration, every index base + p·stride of the one counter: C2 then
-        // proves all bounds once before the loop and the loop body is loads and FMAs. The
-        // fences emit no instruction on x86 but keep C2 from hoisting the second step's loads
-        // above the first step's FMAs, which needs six more registers than AVX2 has and spilled
-        // accumulators to the stack (measured: a third slower without them).
-        int even = kc & ~1, p = 0;
-        for (; p < even; p += 2) {
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS);
+        FloatVector c40 = FloatVector.zero(FS), c41 = FloatVector.zero(FS), c50 = FloatVector.zero(FS), c51 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(FS, bp, bi + p * NR);
             FloatVector b1 = FloatVector.fromArray(FS, bp, bi + p * NR + L);
-            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + p * NR + 2 * L);
-            FloatVector x0 = FloatVector.broadcast(FS, a[ai + p * MR]);
-            c00 = b0.fma(x0, c00);
-            c01 = b1.fma(x0, c01);
-            c02 = b2.fma(x0, c02);
-            FloatVector x1 = FloatVector.broadcast(FS, a[ai + p * MR + 1]);
-            c10 = b0.fma(x1, c10);
-            c11 = b1.fma(x1, c11);
-            c12 = b2.fma(x1, c12);
-            FloatVector x2 = FloatVector.broadcast(FS, a[ai + p * MR + 2]);
-            c20 = b0.fma(x2, c20);
-            c21 = b1.fma(x2, c21);
-            c22 = b2.fma(x2, c22);
+            FloatVector x = FloatVector.broadcast(FS, a[ai + p * MR]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
             VarHandle.loadLoadFence();
-            b0 = FloatVector.fromArray(FS, bp, bi + p * NR + NR);
-            b1 = FloatVector.fromArray(FS, bp, bi + p * NR + NR + L);
-            b2 = FloatVector.fromArray(FS, bp, bi + p * NR + NR + 2 * L);
-            x0 = FloatVector.broadcast(FS, a[ai + p * MR + MR]);
-            c00 = b0.fma(x0, c00);
-            c01 = b1.fma(x0, c01);
-            c02 = b2.fma(x0, c02);
-            x1 = FloatVector.broadcast(FS, a[ai + p * MR + MR + 1]);
-            c10 = b0.fma(x1, c10);
-            c11 = b1.fma(x1, c11);
-            c12 = b2.fma(x1, c12);
-            x2 = FloatVector.broadcast(FS, a[ai + p * MR + MR + 2]);
-            c20 = b0.fma(x2, c20);
-            c21 = b1.fma(x2, c21);
-            c22 = b2.fma(x2, c22);
+            x = FloatVector.broadcast(FS, a[ai + p * MR + 1]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            VarHandle.loadLoadFence();
+            x = FloatVector.broadcast(FS, a[ai + p * MR + 2]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            VarHandle.loadLoadFence();
+            x = FloatVector.broadcast(FS, a[ai + p * MR + 3]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            VarHandle.loadLoadFence();
+            x = FloatVector.broadcast(FS, a[ai + p * MR + 4]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            VarHandle.loadLoadFence();
+            x = FloatVector.broadcast(FS, a[ai + p * MR + 5]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
             VarHandle.loadLoadFence();
         }
-        if (p < kc) {
-            FloatVector b0 = FloatVector.fromArray(FS, bp, bi + p * NR);
-            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + p * NR + L);
-            FloatVector b2 = FloatVector.fromArray(FS, bp, bi + p * NR + 2 * L);
-            FloatVector x0 = FloatVector.broadcast(FS, a[ai + p * MR]);
-            c00 = b0.fma(x0, c00);
-            c01 = b1.fma(x0, c01);
-            c02 = b2.fma(x0, c02);
-            FloatVector x1 = FloatVector.broadcast(FS, a[ai + p * MR + 1]);
-            c10 = b0.fma(x1, c10);
-            c11 = b1.fma(x1, c11);
-            c12 = b2.fma(x1, c12);
-            FloatVector x2 = FloatVector.broadcast(FS, a[ai + p * MR + 2]);
-            c20 = b0.fma(x2, c20);
-            c21 = b1.fma(x2, c21);
-            c22 = b2.fma(x2, c22);
-        }
-        int r1 = ci + ldc, r2 = r1 + ldc;
         if (!overwrite) {
             c00 = FloatVector.fromArray(FS, c, ci).add(c00);
             c01 = FloatVector.fromArray(FS, c, ci + L).add(c01);
-            c02 = FloatVector.fromArray(FS, c, ci + 2 * L).add(c02);
-            c10 = FloatVector.fromArray(FS, c, r1).add(c10);
-            c11 = FloatVector.fromArray(FS, c, r1 + L).add(c11);
-            c12 = FloatVector.fromArray(FS, c, r1 + 2 * L).add(c12);
-            c20 = FloatVector.fromArray(FS, c, r2).add(c20);
-            c21 = FloatVector.fromArray(FS, c, r2 + L).add(c21);
-            c22 = FloatVector.fromArray(FS, c, r2 + 2 * L).add(c22);
+            c10 = FloatVector.fromArray(FS, c, ci + ldc).add(c10);
+            c11 = FloatVector.fromArray(FS, c, ci + ldc + L).add(c11);
+            c20 = FloatVector.fromArray(FS, c, ci + 2 * ldc).add(c20);
+            c21 = FloatVector.fromArray(FS, c, ci + 2 * ldc + L).add(c21);
+            c30 = FloatVector.fromArray(FS, c, ci + 3 * ldc).add(c30);
+            c31 = FloatVector.fromArray(FS, c, ci + 3 * ldc + L).add(c31);
+            c40 = FloatVector.fromArray(FS, c, ci + 4 * ldc).add(c40);
+            c41 = FloatVector.fromArray(FS, c, ci + 4 * ldc + L).add(c41);
+            c50 = FloatVector.fromArray(FS, c, ci + 5 * ldc).add(c50);
+            c51 = FloatVector.fromArray(FS, c, ci + 5 * ldc + L).add(c51);
         }
         c00.intoArray(c, ci);
         c01.intoArray(c, ci + L);
-        c02.intoArray(c, ci + 2 * L);
-        c10.intoArray(c, r1);
-        c11.intoArray(c, r1 + L);
-        c12.intoArray(c, r1 + 2 * L);
-        c20.intoArray(c, r2);
-        c21.intoArray(c, r2 + L);
-        c22.intoArray(c, r2 + 2 * L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
+        c30.intoArray(c, ci + 3 * ldc);
+        c31.intoArray(c, ci + 3 * ldc + L);
+        c40.intoArray(c, ci + 4 * ldc);
+        c41.intoArray(c, ci + 4 * ldc + L);
+        c50.intoArray(c, ci + 5 * ldc);
+        c51.intoArray(c, ci + 5 * ldc + L);
+    }
+
+    /**
+     * The micro-kernel for a last panel of B at most L columns wide (its packed panel still NR
+     * wide, the rest zero): the same sums in the same order for the columns it has, without the
+     * multiply-adds of padding.
+     */
+    private static void microNarrow(int kc, float[] a, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
+                                    boolean overwrite) {
+        FloatVector c0 = FloatVector.zero(FS), c1 = FloatVector.zero(FS), c2 = FloatVector.zero(FS);
+        FloatVector c3 = FloatVector.zero(FS), c4 = FloatVector.zero(FS), c5 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(FS, bp, bi + p * NR);
+            c0 = b0.fma(FloatVector.broadcast(FS, a[ai + p * MR]), c0);
+            c1 = b0.fma(FloatVector.broadcast(FS, a[ai + p * MR + 1]), c1);
+            c2 = b0.fma(FloatVector.broadcast(FS, a[ai + p * MR + 2]), c2);
+            c3 = b0.fma(FloatVector.broadcast(FS, a[ai + p * MR + 3]), c3);
+            c4 = b0.fma(FloatVector.broadcast(FS, a[ai + p * MR + 4]), c4);
+            c5 = b0.fma(FloatVector.broadcast(FS, a[ai + p * MR + 5]), c5);
+            VarHandle.loadLoadFence();
+        }
+        if (!overwrite) {
+            c0 = FloatVector.fromArray(FS, c, ci).add(c0);
+            c1 = FloatVector.fromArray(FS, c, ci + ldc).add(c1);
+            c2 = FloatVector.fromArray(FS, c, ci + 2 * ldc).add(c2);
+            c3 = FloatVector.fromArray(FS, c, ci + 3 * ldc).add(c3);
+            c4 = FloatVector.fromArray(FS, c, ci + 4 * ldc).add(c4);
+            c5 = FloatVector.fromArray(FS, c, ci + 5 * ldc).add(c5);
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + ldc);
+        c2.intoArray(c, ci + 2 * ldc);
+        c3.intoArray(c, ci + 3 * ldc);
+        c4.intoArray(c, ci + 4 * ldc);
+        c5.intoArray(c, ci + 5 * ldc);
+    }
+
+    /**
+     * The micro-kernel for the last row panel of A when it holds at most MR / 2 rows (a batch of
+     * 128 leaves two): the first three rows of the panel against the whole width of B.
+     */
+    private static void microShort(int kc, float[] a, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
+                                   boolean overwrite) {
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c10 = FloatVector.zero(FS);
+        FloatVector c11 = FloatVector.zero(FS), c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(FS, bp, bi + p * NR);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + p * NR + L);
+            FloatVector x = FloatVector.broadcast(FS, a[ai + p * MR]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(FS, a[ai + p * MR + 1]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(FS, a[ai + p * MR + 2]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            VarHandle.loadLoadFence();
+        }
+        if (!overwrite) {
+            c00 = FloatVector.fromArray(FS, c, ci).add(c00);
+            c01 = FloatVector.fromArray(FS, c, ci + L).add(c01);
+            c10 = FloatVector.fromArray(FS, c, ci + ldc).add(c10);
+            c11 = FloatVector.fromArray(FS, c, ci + ldc + L).add(c11);
+            c20 = FloatVector.fromArray(FS, c, ci + 2 * ldc).add(c20);
+            c21 = FloatVector.fromArray(FS, c, ci + 2 * ldc + L).add(c21);
+        }
+        c00.intoArray(c, ci);
+        c01.intoArray(c, ci + L);
+        c10.intoArray(c, ci + ldc);
+        c11.intoArray(c, ci + ldc + L);
+        c20.intoArray(c, ci + 2 * ldc);
+        c21.intoArray(c, ci + 2 * ldc + L);
     }
 }

@@ -55,6 +55,7 @@ final class VectorKernels implements Kernels {
                 gemm(one, m, n, k, a, 0, 1, m, b, 0, n, 1, c, 0, n, false);   // Δᵀ·X
                 gemm(one, 1, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // one sample
                 gemm(one, m, 10, k, a, 0, k, 1, b, 0, 1, k, c, 0, 10, false); // the classifier's X·Wᵀ
+                gemm(one, m, 24, k, a, 0, k, 1, b, 0, 24, 1, c, 0, 24, false); // a last panel one vector wide
                 biasRelu(c, 0, c, 0, m, n, v, 0);
                 reluBackward(c, 0, c, 0, c, 0, m * n);
                 addColumnSums(c, 0, m, n, v, 0);
