@@ -519,13 +519,21 @@ final class VectorGemm {
      * Packs m × kc of a transposed A (element (i, p) at base + i + p·aCs) into zero-padded
      * panels of MR rows at dst: panel at row ir starts at dst + ir·kc, step p at +p·MR. It walks
      * the stored rows (contiguous in i) and deals MR values at a time to each panel, where a
-     * panel-at-a-time walk would read one cache line per MR values.
+     * panel-at-a-time walk would read one cache line per MR values. A panel's MR values of one
+     * step are contiguous at both ends, so they go as one vector of L ≥ MR lanes; the extra lanes
+     * land on the panel's next steps, which are written after them, so the last steps of the
+     * block (where they would land on the next panel) go one value at a time.
      */
     private static void packTransposedA(float[] a, int base, int aCs, int m, int kc, float[] ap, int dst) {
         int full = m / MR * MR;
+        int vectorSteps = L >= MR ? kc - (L - 1) / MR : 0;
+        int vectorRows = Math.min(full, m - L + 1);
         for (int p = 0; p < kc; p++) {
-            int src = base + p * aCs, d = dst + p * MR;
-            for (int ir = 0; ir < full; ir += MR, d += MR * kc) {
+            int src = base + p * aCs, d = dst + p * MR, ir = 0;
+            if (p < vectorSteps) {
+                for (; ir < vectorRows; ir += MR, d += MR * kc) FloatVector.fromArray(FS, a, src + ir).intoArray(ap, d);
+            }
+            for (; ir < full; ir += MR, d += MR * kc) {
                 ap[d] = a[src + ir];
                 ap[d + 1] = a[src + ir + 1];
                 ap[d + 2] = a[src + ir + 2];
