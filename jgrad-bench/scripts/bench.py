@@ -15,7 +15,11 @@ import argparse, json, os, statistics, subprocess, sys, time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"
-SHAPES = ["128x256x784:NT", "256x784x128:TN", "128x784x256:NN", "128x128x256:NT", "128x10x128:NT", "256:NN", "512:NN", "1024:NN"]
+# The three forms of each layer of 784-256-128-10 at batch 128 (m x n x k; as GemmBenchmark), then squares.
+SHAPES = ["128x256x784:NT", "256x784x128:TN", "128x784x256:NN",
+          "128x128x256:NT", "128x256x128:TN", "128x256x128:NN",
+          "128x10x128:NT", "10x128x128:TN", "128x128x10:NN",
+          "256:NN", "512:NN", "1024:NN"]
 
 
 def java():
