@@ -85,6 +85,35 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void everyEdgeOfTheMicroKernelMatchesTheReference() {
+        // Rows: every remainder of a row panel, one and two panels. Columns: around one vector
+        // and one panel, so the narrow and the short kernels and the buffered edge all run.
+        // Depths: below, at and past 8 steps, where the register transposes switch to a tail.
+        int lanes = VectorGemm.L, panel = VectorGemm.NR;
+        int[] ns = java.util.stream.IntStream.of(1, lanes - 1, lanes, lanes + 1, panel - 1, panel, panel + 1,
+                panel + lanes, 2 * panel + 1).filter(n -> n > 0).distinct().toArray();
+        int[] ks = {1, 7, 8, 9, 16, 17};
+        for (int m = 1; m <= 2 * VectorGemm.MR + 1; m++) {
+            for (int n : ns) {
+                for (int k : ks) {
+                    float[] a = random(m * k, 41), b = random(k * n, 42), c0 = random(m * n, 43);
+                    for (int layout = 0; layout < 3; layout++) {
+                        for (boolean acc : new boolean[]{false, true}) {
+                            float[] want = c0.clone(), got = c0.clone();
+                            run(REF, TWO, layout, m, n, k, a, b, want, acc);
+                            run(VEC, TWO, layout, m, n, k, a, b, got, acc);
+                            for (int i = 0; i < want.length; i++) {
+                                assertEquals(want[i], got[i], 4e-7f * (k + 4), m + "x" + n + "x" + k + " layout " + layout
+                                        + " acc " + acc + " at " + i);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Property(tries = 40)
     void gemmResultDoesNotDependOnThreadCount(@ForAll @IntRange(min = 1, max = 200) int m,
                                               @ForAll @IntRange(min = 1, max = 200) int n,
