@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * waste its work: a few rows of A (inference), or fewer columns of C than one panel of the
  * packed micro-kernel is wide (the classifier layer's ten).
  *
- * <p>Eight dot products run at once, two rows by four columns, each in a vector accumulator over
- * k; the eight are then summed across lanes together in three rounds of block swaps, one vector
+ * <p>Eight dot products run at once, two rows by four columns (four by two where that repeats no
+ * column), each in a vector accumulator over k; the eight are then summed across lanes together in three rounds of block swaps, one vector
  * out. Every element is summed the same way, whichever tile holds it: an accumulator over the
  * whole vectors of k, its lanes pairwise ((0+1)+(2+3))+((4+5)+(6+7)), then the steps of k past
  * the last whole vector in order. So its bits depend on neither the tiling nor the thread count,
@@ -41,25 +41,41 @@ final class VectorDots {
      */
     static void product(int i0, int i1, int j0, int j1, int k, float[] a, int aOff, int aRs, float[] b, int bOff,
                         int bRs, float[] c, int cOff, int ldc, boolean accumulate, float[] lanes) {
+        if ((j1 - j0) % 4 != 0 && (j1 - j0) % 2 == 0) {
+            // An even width that four does not divide (the classifier's ten): tiles of four rows by
+            // two columns, so no column is computed twice. The same kernel serves, with the roles
+            // of A and B swapped and C written transposed (a product of two floats does not depend
+            // on their order, so neither do the bits).
+            for (int i = i0; i < i1; i += 4) {
+                int rows = Math.min(4, i1 - i);
+                for (int j = j0; j < j1; j += 2) {
+                    int cols = Math.min(2, j1 - j);
+                    tile(cols, rows, k, b, bOff + j * bRs, bOff + (j + cols - 1) * bRs, a, aOff + i * aRs, aRs,
+                            c, cOff + i * ldc + j, 1, ldc, accumulate, lanes);
+                }
+            }
+            return;
+        }
         for (int i = i0; i < i1; i += 2) {
+            int rows = Math.min(2, i1 - i);
             for (int j = j0; j < j1; j += 4) {
-                tile(i, Math.min(2, i1 - i), j, Math.min(4, j1 - j), k, a, aOff, aRs, b, bOff, bRs, c, cOff, ldc,
-                        accumulate, lanes);
+                tile(rows, Math.min(4, j1 - j), k, a, aOff + i * aRs, aOff + (i + rows - 1) * aRs, b, bOff + j * bRs, bRs,
+                        c, cOff + i * ldc + j, ldc, 1, accumulate, lanes);
             }
         }
     }
 
     /**
-     * Rows i .. i+rows-1 by columns j .. j+cols-1 (rows ≤ 2, cols ≤ 4): a missing row or column
-     * repeats the last one and is not stored. One kernel for every tile: a separate one-row kernel
-     * was too large for C1 to compile (out of registers), which left it in slow code until C2 got
-     * to it, 100 times slower in one run; a repeated row costs little, as B's loads are shared.
+     * The dot products of rows a0 and a1 of a (a1 = a0 for one row) with `cols` ≤ 4 rows of b from
+     * bFirst, bRs apart (a missing one repeats the last), into C at ci: element (r, q) at
+     * ci + r·rs + q·cs. One kernel for every tile: a separate one-row kernel was too large for C1
+     * to compile (out of registers), which left it in slow code until C2 got to it, 100 times
+     * slower in one run; a repeated row costs little, as b's loads are shared.
      */
-    private static void tile(int i, int rows, int j, int cols, int k, float[] a, int aOff, int aRs, float[] b, int bOff,
-                             int bRs, float[] c, int cOff, int ldc, boolean accumulate, float[] lanes) {
-        int a0 = aOff + i * aRs, a1 = a0 + (rows - 1) * aRs;
-        int b0 = bOff + j * bRs, b1 = bOff + (j + Math.min(1, cols - 1)) * bRs;
-        int b2 = bOff + (j + Math.min(2, cols - 1)) * bRs, b3 = bOff + (j + Math.min(3, cols - 1)) * bRs;
+    private static void tile(int rows, int cols, int k, float[] a, int a0, int a1, float[] b, int bFirst, int bRs,
+                             float[] c, int ci, int rs, int cs, boolean accumulate, float[] lanes) {
+        int b0 = bFirst, b1 = bFirst + Math.min(1, cols - 1) * bRs;
+        int b2 = bFirst + Math.min(2, cols - 1) * bRs, b3 = bFirst + Math.min(3, cols - 1) * bRs;
         FloatVector s00 = FloatVector.zero(FS), s01 = s00, s02 = s00, s03 = s00;
         FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         int bound = FS.loopBound(k), p = 0;
@@ -104,8 +120,10 @@ final class VectorDots {
             lanes[7] = Math.fma(x1, w3, lanes[7]);
         }
         for (int r = 0; r < rows; r++) {
-            int ci = cOff + (i + r) * ldc + j;
-            for (int q = 0; q < cols; q++) c[ci + q] = accumulate ? c[ci + q] + lanes[4 * r + q] : lanes[4 * r + q];
+            for (int q = 0; q < cols; q++) {
+                int at = ci + r * rs + q * cs;
+                c[at] = accumulate ? c[at] + lanes[4 * r + q] : lanes[4 * r + q];
+            }
         }
     }
 

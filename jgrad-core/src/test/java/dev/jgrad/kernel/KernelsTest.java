@@ -153,10 +153,11 @@ class KernelsTest {
     @Test
     void narrowTransposedProductsDoNotDependOnHowRowsAreSplit() {
         // X·Wᵀ with fewer columns than a packed panel (the classifier) runs as dot products of
-        // rows, two by four at a time: each element must come out the same whichever tile or
-        // thread holds it, so rows computed in two calls (split at an odd row) give the same bits.
-        // A window of C (offset, leading dimension) and accumulation on top; few rows too.
-        int[] ms = {1, 2, 5, 7, 128, 301}, ns = {1, 3, 10, 16, 23}, ks = {16, 37, 128, 300};
+        // rows, two by four at a time (four by two for even widths four does not divide): each
+        // element must come out the same whichever tile or thread holds it, so rows computed in
+        // two calls (split at an odd row) give the same bits. A window of C (offset, leading
+        // dimension) and accumulation on top; few rows too.
+        int[] ms = {1, 2, 5, 7, 128, 301}, ns = {1, 3, 6, 10, 14, 15}, ks = {16, 37, 128, 300};
         for (int m : ms) for (int n : ns) for (int k : ks) {
             int ldc = n + 3, cOff = 2 * ldc + 1;
             float[] a = random(5 + m * k, m + 7L * k), b = random(3 + n * k, n), c0 = random((m + 3) * ldc, 9);
@@ -174,6 +175,19 @@ class KernelsTest {
                     VEC.gemm(TWO, 7, n, k, a, 5, k, 1, b, 3, 1, k, split, cOff, ldc, acc);
                     VEC.gemm(TWO, m - 7, n, k, a, 5 + 7 * k, k, 1, b, 3, 1, k, split, cOff + 7 * ldc, ldc, acc);
                     assertArrayEquals(two, split, what + ": rows split at 7");
+                }
+                if (n % 4 == 2) {
+                    // The first columns again as a product of their own, a multiple of four wide
+                    // and so tiled the other way: the same bits.
+                    int w = n - 2;
+                    float[] narrow = c0.clone();
+                    VEC.gemm(TWO, m, w, k, a, 5, k, 1, b, 3, 1, k, narrow, cOff, ldc, acc);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < w; j++) {
+                            int at = cOff + i * ldc + j;
+                            assertEquals(two[at], narrow[at], 0f, what + ": as " + w + " columns at " + i + "," + j);
+                        }
+                    }
                 }
             }
         }
