@@ -70,7 +70,12 @@ class KernelsTest {
     @ParameterizedTest(name = "{0}x{1}x{2}")
     @MethodSource("shapes")
     void gemmMatchesReferenceInAllThreeLayouts(int m, int n, int k) {
-        float[] a = random(m * k, 1), b = random(k * n, 2), c0 = random(m * n, 3);
+        matchesReferenceInAllThreeLayouts(m, n, k, 1);
+    }
+
+    /** C (+)= A·B by the chosen kernels against the reference, in each layout, written and accumulated. */
+    static void matchesReferenceInAllThreeLayouts(int m, int n, int k, long seed) {
+        float[] a = random(m * k, seed), b = random(k * n, seed + 1), c0 = random(m * n, seed + 2);
         for (int layout = 0; layout < 3; layout++) {
             for (boolean acc : new boolean[]{false, true}) {
                 float[] want = c0.clone(), got = c0.clone();
@@ -79,7 +84,8 @@ class KernelsTest {
                 // Each term is at most 1 in magnitude: float rounding grows at most like k·eps.
                 float tol = 4e-7f * (k + 4);
                 for (int i = 0; i < want.length; i++) {
-                    assertEquals(want[i], got[i], tol, "layout " + layout + " acc " + acc + " at " + i);
+                    assertEquals(want[i], got[i], tol, m + "x" + n + "x" + k + " layout " + layout + " acc " + acc
+                            + " at " + i);
                 }
             }
         }
@@ -96,20 +102,7 @@ class KernelsTest {
         int[] ks = {1, 7, 8, 9, 16, 17};
         for (int m = 1; m <= 2 * VectorGemm.MR + 1; m++) {
             for (int n : ns) {
-                for (int k : ks) {
-                    float[] a = random(m * k, 41), b = random(k * n, 42), c0 = random(m * n, 43);
-                    for (int layout = 0; layout < 3; layout++) {
-                        for (boolean acc : new boolean[]{false, true}) {
-                            float[] want = c0.clone(), got = c0.clone();
-                            run(REF, TWO, layout, m, n, k, a, b, want, acc);
-                            run(VEC, TWO, layout, m, n, k, a, b, got, acc);
-                            for (int i = 0; i < want.length; i++) {
-                                assertEquals(want[i], got[i], 4e-7f * (k + 4), m + "x" + n + "x" + k + " layout " + layout
-                                        + " acc " + acc + " at " + i);
-                            }
-                        }
-                    }
-                }
+                for (int k : ks) matchesReferenceInAllThreeLayouts(m, n, k, 41);
             }
         }
     }
