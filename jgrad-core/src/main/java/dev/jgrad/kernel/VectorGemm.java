@@ -26,7 +26,12 @@ final class VectorGemm {
     static final int NR = 2 * L;
     /** Rows of A below which A·Bᵀ runs as dot products of rows rather than packed. */
     private static final int FEW_ROWS = 6;
-    static final int KC = 256;
+    /**
+     * Steps of k per block, at most: a B panel of 16 columns is then 25 KB, inside L1, and the
+     * first layer's 784 splits into two blocks rather than four, so C is read back half as
+     * often (X·Wᵀ +4 to +10 % against 256; with 24-column panels 392 steps overflowed L1).
+     */
+    static final int KC = 400;
     static final int MC = 120;
     /** Columns of B packed at once: a whole number of panels, so the last one fits the buffer. */
     static final int NC = 1024 / NR * NR;
@@ -50,7 +55,7 @@ final class VectorGemm {
      * Largest block of packed A (elements) for which a part packs each panel of B just before
      * it uses it: the block stays in L2 across the panels, and the panel is read from L1.
      */
-    private static final long PANEL_PACK_A = 48L * 1024;
+    private static final long PANEL_PACK_A = 64L * 1024;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private static final ThreadLocal<FloatGemm> CALLS = ThreadLocal.withInitial(FloatGemm::new);
