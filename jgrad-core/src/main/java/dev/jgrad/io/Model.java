@@ -2,7 +2,7 @@ package dev.jgrad.io;
 
 import dev.jgrad.data.Normalizer;
 import dev.jgrad.nn.Activations;
-import dev.jgrad.nn.Dense;
+import dev.jgrad.nn.Activation;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Sequential;
 import dev.jgrad.kernel.TensorOps;
@@ -33,8 +33,8 @@ public record Model(Sequential network, Loss loss, Normalizer normalizer, List<S
         Tensor in = x.dtype() == network.dtype() ? x : x.to(network.dtype());
         Tensor y = network.forward(in);
         Tensor out = y.copy();
-        if (isClassification() && network.layers().getLast() instanceof Dense d && d.activation() != Activations.SOFTMAX
-                && d.activation() != Activations.SIGMOID) {
+        Activation last = network.outputActivation();
+        if (isClassification() && last != Activations.SOFTMAX && last != Activations.SIGMOID) {
             // The network ends in logits: the loss applied the softmax, so prediction does too.
             Activations.SOFTMAX.forward(y, out);
         }

@@ -3,12 +3,10 @@ package dev.jgrad.io;
 import dev.jgrad.data.Normalizer;
 import dev.jgrad.kernel.Parallel;
 import dev.jgrad.nn.Activations;
-import dev.jgrad.nn.BatchNorm;
 import dev.jgrad.nn.Dense;
-import dev.jgrad.nn.Dropout;
-import dev.jgrad.nn.Init;
 import dev.jgrad.nn.Layer;
-import dev.jgrad.nn.LayerNorm;
+import dev.jgrad.nn.LayerConfig;
+import dev.jgrad.nn.LayerRegistry;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Parameter;
@@ -71,18 +69,10 @@ public final class ModelFile {
         m.put("input", net.inputSize());
         List<Object> layers = new ArrayList<>();
         for (Layer l : net.layers()) {
+            LayerConfig c = LayerRegistry.write(l);
             Map<String, Object> d = new LinkedHashMap<>();
-            d.put("type", l.kind());
-            switch (l) {
-                case Dense dense -> {
-                    d.put("in", dense.inputSize());
-                    d.put("out", dense.outputSize());
-                    d.put("activation", dense.activation().spec());
-                    d.put("init", dense.init().name().toLowerCase());
-                }
-                case Dropout drop -> d.put("p", drop.probability());
-                default -> d.put("width", l.inputSize());
-            }
+            d.put("type", c.type());
+            d.putAll(c.values());
             layers.add(d);
         }
         m.put("layers", layers);
@@ -121,16 +111,17 @@ public final class ModelFile {
             int input = intOf(m, "input");
             List<Layer> layers = new ArrayList<>();
             int width = input;
-            for (Object o : (List<Object>) m.get("layers")) {
-                Map<String, Object> d = (Map<String, Object>) o;
-                Layer l = switch ((String) d.get("type")) {
-                    case "dense" -> new Dense(intOf(d, "in"), intOf(d, "out"), Activations.parse((String) d.get("activation")),
-                            d.containsKey("init") ? Init.parse((String) d.get("init")) : Init.GLOROT_UNIFORM);
-                    case "dropout" -> new Dropout(width, ((Number) d.get("p")).doubleValue());
-                    case "batch_norm" -> new BatchNorm(intOf(d, "width"));
-                    case "layer_norm" -> new LayerNorm(intOf(d, "width"));
-                    default -> throw new InvalidModelException(file + ": unknown layer type '" + d.get("type") + "'");
-                };
+            List<Object> saved = (List<Object>) m.get("layers");
+            for (int i = 0; i < saved.size(); i++) {
+                Map<String, Object> d = new LinkedHashMap<>((Map<String, Object>) saved.get(i));
+                Object type = d.remove("type");
+                if (!(type instanceof String t)) throw new InvalidModelException(file + ": layer " + i + " has no 'type'");
+                Layer l;
+                try {
+                    l = LayerRegistry.read(LayerConfig.read(t, d), width);
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidModelException(file + ": layer " + i + ": " + e.getMessage());
+                }
                 layers.add(l);
                 width = l.outputSize();
             }

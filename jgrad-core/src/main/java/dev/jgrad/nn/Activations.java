@@ -5,7 +5,12 @@ import dev.jgrad.tensor.DoubleTensor;
 import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Tensor;
 
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.DoubleFunction;
 
 /**
  * The activations jgrad ships, each with f and f' side by side, in the numerically stable
@@ -35,8 +40,28 @@ public final class Activations {
     }
 
     /**
+     * Makes an activation without a parameter known by name, so that {@link #parse} (the command
+     * line, model files) reads it: {@code a.spec()} must be {@code name}. The built-in activations
+     * are registered the same way; registering the same activation again is harmless, another one
+     * under a taken name is refused.
+     */
+    public static void register(String name, Activation a) {
+        put(name, new Entry(p -> a, Double.NaN, a));
+    }
+
+    /**
+     * Makes an activation with one numeric parameter known by name: {@code name(0.2)} is
+     * {@code factory.apply(0.2)} and a bare {@code name} is {@code factory.apply(defaultParameter)}.
+     * Its spec must read back to an equal activation.
+     */
+    public static void register(String name, double defaultParameter, DoubleFunction<Activation> factory) {
+        put(name, new Entry(factory, defaultParameter, null));
+    }
+
+    /**
      * Reads a name as written by {@link Activation#spec()}: {@code relu}, {@code leaky_relu},
-     * {@code leaky_relu(0.2)}, {@code elu(0.5)}, {@code gelu}, {@code gelu_tanh}, {@code swish}, ...
+     * {@code leaky_relu(0.2)}, {@code elu(0.5)}, {@code gelu}, {@code gelu_tanh}, {@code swish}, ...,
+     * or one {@link #register registered} by the user. The one place where activation names are read.
      */
     public static Activation parse(String text) {
         String s = text.trim().toLowerCase(Locale.ROOT);
@@ -51,27 +76,62 @@ public final class Activations {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("bad activation '" + text + "': the parameter is not a number");
             }
+            if (!Double.isFinite(arg)) throw new IllegalArgumentException("bad activation '" + text + "': the parameter is not finite");
         }
-        Activation a = switch (name) {
-            case "identity", "linear", "none" -> IDENTITY;
-            case "sigmoid", "logistic" -> SIGMOID;
-            case "tanh" -> TANH;
-            case "relu" -> RELU;
-            case "leaky_relu", "leakyrelu" -> leakyRelu(arg == null ? 0.01 : arg);
-            case "elu" -> elu(arg == null ? 1.0 : arg);
-            case "selu" -> SELU;
-            case "gelu" -> GELU;
-            case "gelu_tanh" -> GELU_TANH;
-            case "silu", "swish" -> SILU;
-            case "softplus" -> SOFTPLUS;
-            case "softmax" -> SOFTMAX;
-            default -> throw new IllegalArgumentException("unknown activation '" + text + "' (known: identity, sigmoid,"
-                    + " tanh, relu, leaky_relu(slope), elu(alpha), selu, gelu, gelu_tanh, silu, softplus, softmax)");
-        };
-        if (arg != null && !(a instanceof LeakyRelu) && !(a instanceof Elu)) {
-            throw new IllegalArgumentException("activation '" + name + "' takes no parameter");
+        Entry e = REGISTRY.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown activation '" + text + "' (known: " + String.join(", ", KNOWN) + ")");
         }
-        return a;
+        if (e.fixed != null) {
+            if (arg != null) throw new IllegalArgumentException("activation '" + name + "' takes no parameter");
+            return e.fixed;
+        }
+        return e.factory.apply(arg == null ? e.defaultParameter : arg);
+    }
+
+    /** A registered name: a fixed activation, or a factory of one with a parameter. */
+    private record Entry(DoubleFunction<Activation> factory, double defaultParameter, Activation fixed) {
+    }
+
+    private static final Map<String, Entry> REGISTRY = new ConcurrentHashMap<>();
+    /** Names listed in the message for an unknown one: the primary names, without aliases. */
+    private static final List<String> KNOWN = new CopyOnWriteArrayList<>();
+
+    private static void put(String name, Entry e) {
+        String key = name.trim().toLowerCase(Locale.ROOT);
+        if (key.isEmpty() || !key.matches("[a-z_][a-z0-9_]*")) {
+            throw new IllegalArgumentException("an activation name is letters, digits and '_', not '" + name + "'");
+        }
+        Entry before = REGISTRY.putIfAbsent(key, e);
+        if (before != null) {
+            if (before.fixed != null && before.fixed == e.fixed) return;
+            throw new IllegalArgumentException("activation '" + key + "' is already registered");
+        }
+        KNOWN.add(e.fixed != null ? key : key + "(" + e.defaultParameter + ")");
+    }
+
+    private static void alias(String alias, String name) {
+        REGISTRY.put(alias, REGISTRY.get(name));
+    }
+
+    static {
+        register("identity", IDENTITY);
+        register("sigmoid", SIGMOID);
+        register("tanh", TANH);
+        register("relu", RELU);
+        register("leaky_relu", 0.01, Activations::leakyRelu);
+        register("elu", 1.0, Activations::elu);
+        register("selu", SELU);
+        register("gelu", GELU);
+        register("gelu_tanh", GELU_TANH);
+        register("silu", SILU);
+        register("softplus", SOFTPLUS);
+        register("softmax", SOFTMAX);
+        alias("linear", "identity");
+        alias("none", "identity");
+        alias("logistic", "sigmoid");
+        alias("leakyrelu", "leaky_relu");
+        alias("swish", "silu");
     }
 
     /** σ(z) without overflow: e^z/(1+e^z) for negative z. */

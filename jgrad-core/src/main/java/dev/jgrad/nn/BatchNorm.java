@@ -16,6 +16,26 @@ import java.util.Random;
  * Backward (training): dβ = Σ_b g, dγ = Σ_b g x̂, dx = (γ/(B√(σ²+ε))) (B g − Σ_b g − x̂ Σ_b g x̂).
  */
 public final class BatchNorm implements Layer {
+    /** Saved as {@code width}, {@code eps} and {@code momentum} (files without the last two mean the defaults). */
+    public static final LayerCodec CODEC = new LayerCodec() {
+        @Override
+        public String type() {
+            return "batch_norm";
+        }
+
+        @Override
+        public void write(Layer layer, LayerConfig c) {
+            BatchNorm b = (BatchNorm) layer;
+            c.put("width", b.width).put("eps", b.eps).put("momentum", b.momentum);
+        }
+
+        @Override
+        public Layer read(LayerConfig c, int inputWidth) {
+            return new BatchNorm(c.getSize("width"), c.getDouble("eps", Double.MIN_VALUE, 1, 1e-5),
+                    c.getDouble("momentum", 0, 1, 0.1));
+        }
+    };
+
     private final int width;
     private final double eps, momentum;
     private Tensor gamma, beta, dGamma, dBeta;
@@ -29,6 +49,11 @@ public final class BatchNorm implements Layer {
     }
 
     public BatchNorm(int width, double eps, double momentum) {
+        if (width <= 0) throw new IllegalArgumentException("batch norm width must be positive, got " + width);
+        if (!(eps > 0)) throw new IllegalArgumentException("batch norm eps must be positive, got " + eps);
+        if (!(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("batch norm momentum must be in [0, 1], got " + momentum);
+        }
         this.width = width;
         this.eps = eps;
         this.momentum = momentum;
@@ -141,12 +166,14 @@ public final class BatchNorm implements Layer {
 
     @Override
     public List<Parameter> parameters() {
-        return List.of(new Parameter("weight", gamma, dGamma), new Parameter("bias", beta, dBeta));
+        return List.of(new Parameter("weight", gamma, dGamma, Parameter.Role.NORM_SCALE),
+                new Parameter("bias", beta, dBeta, Parameter.Role.NORM_SHIFT));
     }
 
     @Override
     public List<Parameter> buffers() {
-        return List.of(new Parameter("running_mean", runningMean, null), new Parameter("running_var", runningVar, null));
+        return List.of(new Parameter("running_mean", runningMean, null, Parameter.Role.STATISTIC),
+                new Parameter("running_var", runningVar, null, Parameter.Role.STATISTIC));
     }
 
     @Override public Layer copyConfig() { return new BatchNorm(width, eps, momentum); }

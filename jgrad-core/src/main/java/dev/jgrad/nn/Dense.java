@@ -16,7 +16,33 @@ import java.util.Random;
  * Δ = G ⊙ f'(Z), dW += Δᵀ X (the shape of W, not a Jacobian), db += column sums of Δ,
  * dX = Δ W.
  */
-public final class Dense implements Layer {
+public final class Dense implements ActivatedLayer {
+    /** Saved as {@code in}, {@code out}, {@code activation} (its spec) and {@code init}. */
+    public static final LayerCodec CODEC = new LayerCodec() {
+        @Override
+        public String type() {
+            return "dense";
+        }
+
+        @Override
+        public void write(Layer layer, LayerConfig c) {
+            Dense d = (Dense) layer;
+            c.put("in", d.in).put("out", d.out).put("activation", d.activation.spec())
+                    .put("init", d.init.name().toLowerCase(java.util.Locale.ROOT));
+        }
+
+        @Override
+        public Layer read(LayerConfig c, int inputWidth) {
+            Init init;
+            try {
+                init = Init.parse(c.getString("init", "glorot_uniform"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("dense layer: 'init' " + e.getMessage());
+            }
+            return new Dense(c.getSize("in"), c.getSize("out"), c.getActivation("activation"), init);
+        }
+    };
+
     private final int in;
     private final int out;
     private final Activation activation;
@@ -52,6 +78,7 @@ public final class Dense implements Layer {
         return out;
     }
 
+    @Override
     public Activation activation() {
         return activation;
     }
@@ -90,7 +117,7 @@ public final class Dense implements Layer {
         return b;
     }
 
-    /** Z of the last forward pass. */
+    @Override
     public Tensor preActivation() {
         return z;
     }
@@ -113,19 +140,15 @@ public final class Dense implements Layer {
         TensorOps.matmulNT(parallel, input, w, z, false);
     }
 
-    /**
-     * Z = X·Wᵀ + 1·bᵀ without the activation, for a loss that reads Z itself (see
-     * {@link Sequential#forward(Tensor, Loss)}); {@link #completeActivation} computes Y from it
-     * when Y is wanted after all. Together they do what {@link #forward} does, to the bit.
-     */
-    Tensor forwardPreActivation(Tensor input) {
+    @Override
+    public Tensor forwardPreActivation(Tensor input, boolean training) {
         product(input);                                     // Z = X Wᵀ
         TensorOps.addRowVector(z, b);                       //   + 1 bᵀ
         return z;
     }
 
-    /** Y = f(Z) after {@link #forwardPreActivation}. */
-    Tensor completeActivation() {
+    @Override
+    public Tensor completeActivation() {
         activation.forward(z, y);
         return y;
     }
@@ -150,12 +173,7 @@ public final class Dense implements Layer {
         return backwardFromDelta(delta, needInputGrad, accumulate);
     }
 
-    /** Backward from Δ = dL/dZ directly, for a loss fused with this layer's activation. */
-    public Tensor backwardFromDelta(Tensor d, boolean needInputGrad) {
-        return backwardFromDelta(d, needInputGrad, true);
-    }
-
-    /** {@link #backwardFromDelta(Tensor, boolean)}, writing dW and db when {@code accumulate} is false. */
+    @Override
     public Tensor backwardFromDelta(Tensor d, boolean needInputGrad, boolean accumulate) {
         if (!d.shape().equals(z.shape())) {
             throw new IllegalArgumentException(describe() + ": delta " + d.shape() + " does not match Z " + z.shape());
@@ -193,7 +211,7 @@ public final class Dense implements Layer {
 
     @Override
     public List<Parameter> parameters() {
-        return List.of(new Parameter("weight", w, dw), new Parameter("bias", b, db));
+        return List.of(new Parameter("weight", w, dw, Parameter.Role.WEIGHT), new Parameter("bias", b, db, Parameter.Role.BIAS));
     }
 
     @Override

@@ -15,6 +15,24 @@ import java.util.Random;
  * a gradient check can treat the layer as the deterministic map it then is.
  */
 public final class Dropout implements Layer {
+    /** Saved as {@code p}; the width is the previous layer's. */
+    public static final LayerCodec CODEC = new LayerCodec() {
+        @Override
+        public String type() {
+            return "dropout";
+        }
+
+        @Override
+        public void write(Layer layer, LayerConfig c) {
+            c.put("p", ((Dropout) layer).p);
+        }
+
+        @Override
+        public Layer read(LayerConfig c, int inputWidth) {
+            return new Dropout(inputWidth, c.getDouble("p", 0, Math.nextDown(1.0)));
+        }
+    };
+
     private final int width;
     private final double p;
     private Rng rng;

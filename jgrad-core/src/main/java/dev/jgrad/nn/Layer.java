@@ -79,7 +79,11 @@ public interface Layer {
         return false;
     }
 
-    /** The family name under which the model file lists this layer's parameters ("dense" is written "layers"). */
+    /**
+     * The type name: the key of this layer's {@link LayerCodec} in {@link LayerRegistry}, and the
+     * prefix of its parameters' names in a network ({@code batch_norm.0.weight}; "dense" is
+     * written "layers", as in {@code layers.0.weight}).
+     */
     String kind();
 
     /** Human-readable configuration, e.g. {@code Dense(784 → 256, relu)}. */

@@ -15,6 +15,25 @@ import java.util.Random;
  * dx = (1/(N√(σ²+ε))) (N ĝ − Σ_j ĝ − x̂ Σ_j ĝ x̂), dγ += Σ_b g x̂, dβ += Σ_b g.
  */
 public final class LayerNorm implements Layer {
+    /** Saved as {@code width} and {@code eps} (files without it mean the default). */
+    public static final LayerCodec CODEC = new LayerCodec() {
+        @Override
+        public String type() {
+            return "layer_norm";
+        }
+
+        @Override
+        public void write(Layer layer, LayerConfig c) {
+            LayerNorm n = (LayerNorm) layer;
+            c.put("width", n.width).put("eps", n.eps);
+        }
+
+        @Override
+        public Layer read(LayerConfig c, int inputWidth) {
+            return new LayerNorm(c.getInt("width", 2, Integer.MAX_VALUE), c.getDouble("eps", Double.MIN_VALUE, 1, 1e-5));
+        }
+    };
+
     private final int width;
     private final double eps;
     private Tensor gamma, beta, dGamma, dBeta;
@@ -27,6 +46,7 @@ public final class LayerNorm implements Layer {
 
     public LayerNorm(int width, double eps) {
         if (width < 2) throw new IllegalArgumentException("layer norm needs at least 2 features, got " + width);
+        if (!(eps > 0)) throw new IllegalArgumentException("layer norm eps must be positive, got " + eps);
         this.width = width;
         this.eps = eps;
     }
@@ -111,7 +131,8 @@ public final class LayerNorm implements Layer {
 
     @Override
     public List<Parameter> parameters() {
-        return List.of(new Parameter("weight", gamma, dGamma), new Parameter("bias", beta, dBeta));
+        return List.of(new Parameter("weight", gamma, dGamma, Parameter.Role.NORM_SCALE),
+                new Parameter("bias", beta, dBeta, Parameter.Role.NORM_SHIFT));
     }
 
     @Override public Layer copyConfig() { return new LayerNorm(width, eps); }

@@ -17,8 +17,9 @@ import java.util.Random;
 /**
  * A stack of layers over one flat parameter buffer and one flat gradient buffer, each layer
  * seeing its slice as views. Backward accumulates gradients (+=) until {@link #zeroGrad()}, as in
- * PyTorch; after {@link #discardGradients()} the next backward writes them instead. When the loss fuses with the output activation (softmax cross-entropy after softmax,
- * BCE-with-logits after sigmoid) the loss reads Z and hands dL/dZ straight to the last layer.
+ * PyTorch. When the loss fuses with the output activation (softmax cross-entropy after softmax,
+ * BCE-with-logits after sigmoid) and the last layer is an {@link ActivatedLayer}, the loss reads
+ * Z and hands dL/dZ straight to that layer.
  *
  * <p>Parameter names follow the model file: the i-th dense layer's are {@code layers.<i>.weight}
  * and {@code layers.<i>.bias}; other layers use their kind, e.g. {@code batch_norm.0.weight}.
@@ -39,8 +40,8 @@ public final class Sequential implements AutoCloseable {
     private final Rng rng = new Rng(0);
 
     private final Tensor[] layerGrads;
-    /** Set by {@link #discardGradients()}: the next backward writes the gradients rather than adding. */
-    private boolean gradientsDiscarded;
+    /** Set by {@link #zeroGrad()}: the buffer is not cleared yet, and the next backward writes it rather than adding. */
+    private boolean gradientsCleared;
 
     private Tensor output;
     /** The last forward pass left the output activation out (see {@link #forward(Tensor, Loss)}). */
@@ -82,8 +83,8 @@ public final class Sequential implements AutoCloseable {
             at += n;
             int index = counts.merge(l.kind(), 1, Integer::sum) - 1;
             String prefix = (l.kind().equals("dense") ? "layers" : l.kind()) + "." + index + ".";
-            for (Parameter p : l.parameters()) named.add(new Parameter(prefix + p.name(), p.value(), p.grad()));
-            for (Parameter b : l.buffers()) namedBuffers.add(new Parameter(prefix + b.name(), b.value(), null));
+            for (Parameter p : l.parameters()) named.add(p.renamed(prefix + p.name()));
+            for (Parameter b : l.buffers()) namedBuffers.add(b.renamed(prefix + b.name()));
         }
         this.parameters = Collections.unmodifiableList(named);
         this.buffers = Collections.unmodifiableList(namedBuffers);
@@ -136,6 +137,7 @@ public final class Sequential implements AutoCloseable {
     }
 
     public List<Parameter> parameters() {
+        settleGradients();
         return parameters;
     }
 
@@ -146,6 +148,7 @@ public final class Sequential implements AutoCloseable {
 
     /** All gradients, laid out as {@link #parameterBuffer()}. */
     public Tensor gradientBuffer() {
+        settleGradients();
         return grads;
     }
 
@@ -154,6 +157,7 @@ public final class Sequential implements AutoCloseable {
     }
 
     public Parameter parameter(String name) {
+        settleGradients();
         for (Parameter p : parameters) if (p.name().equals(name)) return p;
         throw new IllegalArgumentException("no parameter '" + name + "'");
     }
@@ -180,7 +184,7 @@ public final class Sequential implements AutoCloseable {
     public Tensor forward(Tensor x, Loss loss) {
         if (!fused(loss)) return forward(x, true);
         Tensor h = layersBeforeLast(x, true);
-        output = ((Dense) layers.getLast()).forwardPreActivation(h);
+        output = ((ActivatedLayer) layers.getLast()).forwardPreActivation(h, true);
         outputPending = true;
         return output;
     }
@@ -207,16 +211,21 @@ public final class Sequential implements AutoCloseable {
 
     /** True when the loss reads the last layer's Z rather than its output. */
     private boolean fused(Loss loss) {
-        return layers.getLast() instanceof Dense d && loss.fusesWith(d.activation());
+        return layers.getLast() instanceof ActivatedLayer a && loss.fusesWith(a.activation());
+    }
+
+    /** The activation the last layer applies last, or null when it is not an {@link ActivatedLayer}. */
+    public Activation outputActivation() {
+        return layers.getLast() instanceof ActivatedLayer a ? a.activation() : null;
     }
 
     /** What the loss reads for the last forward pass: Y, or the last layer's Z when the two are fused. */
     public Tensor lossInput(Loss loss) {
         if (output == null) throw new IllegalStateException("call forward before computing a loss");
-        if (fused(loss)) return ((Dense) layers.getLast()).preActivation();
+        if (fused(loss)) return ((ActivatedLayer) layers.getLast()).preActivation();
         if (outputPending) {
             // forward(x, loss) left the output activation out for a fused loss; this one reads Y.
-            output = ((Dense) layers.getLast()).completeActivation();
+            output = ((ActivatedLayer) layers.getLast()).completeActivation();
             outputPending = false;
         }
         return output;
@@ -244,22 +253,22 @@ public final class Sequential implements AutoCloseable {
         if (lossGradBuf == null || lossGradBuf.size() < in.size()) lossGradBuf = Tensor.zeros(dtype, in.shape());
         if (lossGrad == null || !lossGrad.shape().equals(in.shape())) lossGrad = lossGradBuf.view(0, in.shape());
         double value = loss.forwardBackward(in, target, lossGrad);
-        boolean write = gradientsDiscarded;
+        boolean write = gradientsCleared;
         Tensor g;
         int last = layers.size() - 1;
         if (fused(loss)) {
-            g = ((Dense) layers.get(last)).backwardFromDelta(lossGrad, last > 0 || computeInputGradient, !write);
+            g = ((ActivatedLayer) layers.get(last)).backwardFromDelta(lossGrad, last > 0 || computeInputGradient, !write);
         } else {
             g = backward(last, lossGrad, last > 0 || computeInputGradient, write);
         }
         for (int i = last - 1; i >= 0; i--) g = backward(i, g, i > 0 || computeInputGradient, write);
         // Cleared only now: should a layer throw half way, the next backward writes all of them again.
-        gradientsDiscarded = false;
+        gradientsCleared = false;
         inputGradient = computeInputGradient ? g : null;
         return value;
     }
 
-    /** Layer i's backward, writing its gradients when they were discarded (or clearing them first if it cannot). */
+    /** Layer i's backward, writing its gradients when they were cleared (or zeroing them first if it cannot). */
     private Tensor backward(int i, Tensor g, boolean needInputGrad, boolean write) {
         Layer l = layers.get(i);
         if (!write) return l.backward(g, needInputGrad);
@@ -283,19 +292,23 @@ public final class Sequential implements AutoCloseable {
         return inputGradient;
     }
 
+    /**
+     * Sets every gradient to zero, as PyTorch's {@code zero_grad()}. The buffer is not rewritten
+     * now: the next backward writes the gradients instead of adding to them (dense layers write
+     * dW and db directly), which saves a pass over the buffer and a read of it on every training
+     * step. Asking this network for its gradients before that backward ({@link #gradientBuffer()},
+     * {@link #parameters()}, {@link #parameter(String)}) clears them for real; a gradient tensor
+     * obtained before this call holds its old values until the next backward.
+     */
     public void zeroGrad() {
-        TensorOps.zero(parallel, grads);
-        gradientsDiscarded = false;
+        gradientsCleared = true;
     }
 
-    /**
-     * Declares the gradients consumed (an optimizer step has used them): the next backward sets
-     * them to that batch's gradients, as zeroGrad() then backward would, without clearing the
-     * buffer first or reading it back while adding (PyTorch's {@code zero_grad(set_to_none=True)}).
-     * Until that backward the gradient buffer holds the old values.
-     */
-    public void discardGradients() {
-        gradientsDiscarded = true;
+    /** Makes a pending {@link #zeroGrad()} visible: someone is about to read the gradients. */
+    private void settleGradients() {
+        if (!gradientsCleared) return;
+        TensorOps.zero(parallel, grads);
+        gradientsCleared = false;
     }
 
     /** True when any layer is random in training mode. */

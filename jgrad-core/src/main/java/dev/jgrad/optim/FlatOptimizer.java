@@ -149,6 +149,11 @@ abstract class FlatOptimizer implements Optimizer {
     }
 
     @Override
+    public java.util.List<String> stateNames() {
+        return java.util.List.of(stateNames);
+    }
+
+    @Override
     public Map<String, Tensor> state() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : state.entrySet()) out.put(e.getKey(), e.getValue().copy());

@@ -41,6 +41,12 @@ public interface Optimizer {
     /** Steps taken so far (bias corrections depend on it). */
     long steps();
 
+    /**
+     * The names of the state tensors this optimizer keeps, one value per parameter each
+     * ({@code exp_avg}, {@code exp_avg_sq} for Adam); {@link #state()} adds {@code step}.
+     */
+    java.util.List<String> stateNames();
+
     /** Everything needed to resume bit for bit: named state tensors (moments) and the step count. */
     Map<String, Tensor> state();
 

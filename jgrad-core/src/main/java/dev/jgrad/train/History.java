@@ -14,6 +14,12 @@ public final class History {
         epochs.add(r);
     }
 
+    void clear() {
+        epochs.clear();
+        bestEpoch = -1;
+        stoppedEarly = false;
+    }
+
     void setBestEpoch(int e) {
         bestEpoch = e;
     }

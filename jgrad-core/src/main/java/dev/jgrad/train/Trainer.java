@@ -3,17 +3,13 @@ package dev.jgrad.train;
 import dev.jgrad.data.Batches;
 import dev.jgrad.data.Dataset;
 import dev.jgrad.data.Normalizer;
-import dev.jgrad.io.InvalidModelException;
-import dev.jgrad.io.Json;
+import dev.jgrad.io.CheckpointFile;
 import dev.jgrad.io.Model;
-import dev.jgrad.io.ModelFile;
-import dev.jgrad.io.SafeTensors;
+import dev.jgrad.io.TrainingState;
 import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.nn.Loss;
-import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.Sequential;
 import dev.jgrad.optim.Adam;
-import dev.jgrad.optim.GradientTransforms;
 import dev.jgrad.optim.Optimizer;
 import dev.jgrad.optim.Schedule;
 import dev.jgrad.tensor.FloatTensor;
@@ -22,23 +18,21 @@ import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Mini-batch training: per step, forward, loss, backward, penalties, a finiteness check,
- * clipping, one optimizer update; per epoch, validation, the schedule, early stopping and a
- * checkpoint. Everything random draws from generators seeded by the run's seed and saved in
- * checkpoints, and the kernels' results do not depend on the thread count, so a seed fixes the
- * weights bit for bit and a resumed run ends exactly where an uninterrupted one would.
+ * Mini-batch training. Per batch, a {@link TrainingStep}: forward, backward, the gradient hooks
+ * (the user's, then penalties, the divergence guard and clipping), one optimizer update. Per
+ * epoch: validation, the schedule, then the listeners (early stopping, checkpoints, the user's).
+ * Everything random draws from generators seeded by the run's seed and saved in checkpoints,
+ * and the kernels' results do not depend on the thread count, so a seed fixes the weights bit
+ * for bit and a resumed run ends exactly where an uninterrupted one would.
  */
 public final class Trainer {
-    public static final String CHECKPOINT_KEY = "jgrad_checkpoint";
-    public static final String CHECKPOINT_FILE = "last.safetensors";
+    /** The file a run writes in its checkpoint directory. */
+    public static final String CHECKPOINT_FILE = CheckpointFile.FILE;
 
     private final Sequential net;
     private final Loss loss;
@@ -47,23 +41,19 @@ public final class Trainer {
     private final Schedule schedule;
     private final int epochs;
     private final int batchSize;
-    private final double clipNorm, clipValue, l1, l2;
     private final Dataset validation;
-    private final EarlyStopping early;
-    private final List<TrainingListener> listeners;
-    private final Path checkpointDir;
     private final Normalizer normalizer;
-    private final boolean[] weightMask;
-
     private final Rng batchRng;
+    private final History history = new History();
+    private final DivergenceGuard guard = new DivergenceGuard();
+    private final EarlyStopper early;
+    private final List<GradientHook> hooks = new ArrayList<>();
+    /** The trainer's own listeners first (early stopping, then checkpoints, then the guard), then the user's. */
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private final EarlyStopping earlyConfig;
+
     private int nextEpoch;
-    private History history = new History();
-    private double best = Double.NaN;
-    private int bestEpoch = -1;
-    private int wait;
-    private Tensor bestParams;
-    private List<Tensor> bestBuffers;
-    private Path lastCheckpoint;
+    private Dataset training;
 
     private Trainer(Builder b) {
         this.net = b.net;
@@ -73,24 +63,21 @@ public final class Trainer {
         this.schedule = b.schedule != null ? b.schedule : Schedule.constant();
         this.epochs = b.epochs;
         this.batchSize = b.batchSize;
-        this.clipNorm = b.clipNorm;
-        this.clipValue = b.clipValue;
-        this.l1 = b.l1;
-        this.l2 = b.l2;
         this.validation = b.validation;
-        this.early = b.early;
-        this.listeners = List.copyOf(b.listeners);
-        this.checkpointDir = b.checkpointDir;
         this.normalizer = b.normalizer;
         this.batchRng = new Rng(b.seed);
-        this.weightMask = new boolean[net.parameterCount()];
-        int at = 0;
-        for (Parameter p : net.parameters()) {
-            if (p.name().endsWith(".weight") && p.name().startsWith("layers.")) {
-                java.util.Arrays.fill(weightMask, at, at + p.value().size(), true);
-            }
-            at += p.value().size();
-        }
+        this.earlyConfig = b.early;
+        this.early = b.early != null ? new EarlyStopper(b.early, net, history) : null;
+        // The user's hooks see the gradient first (a distributed all-reduce must precede the rest).
+        hooks.addAll(b.hooks);
+        if (b.l1 > 0 || b.l2 > 0) hooks.add(new Penalties(net, b.l1, b.l2));
+        hooks.add(guard);
+        if (b.clipValue > 0) hooks.add(GradientClipping.byValue(b.clipValue));
+        if (b.clipNorm > 0) hooks.add(GradientClipping.byNorm(b.clipNorm));
+        if (early != null) listeners.add(early);
+        if (b.checkpointDir != null) listeners.add(new Checkpointer(b.checkpointDir, this));
+        listeners.add(guard);
+        listeners.addAll(b.listeners);
     }
 
     public static Builder builder(Sequential net, Loss loss) {
@@ -117,15 +104,15 @@ public final class Trainer {
     public History fit(Dataset train) {
         check(train, "training");
         if (validation != null) check(validation, "validation");
-        if (early != null && validation == null && !early.monitor().equals("loss")) {
-            throw new IllegalArgumentException("early stopping on " + early.monitor() + " needs validation data");
+        if (earlyConfig != null && validation == null && !earlyConfig.monitor().equals("loss")) {
+            throw new IllegalArgumentException("early stopping on " + earlyConfig.monitor() + " needs validation data");
         }
+        training = train;
         Batches batches = new Batches(train, batchSize, true, batchRng, net.dtype());
         int count = batches.count();
         for (TrainingListener l : listeners) l.onTrainStart(epochs, count, train.size());
-        Tensor params = net.parameterBuffer(), grads = net.gradientBuffer();
+        TrainingStep step = new TrainingStep(net, loss, optimizer, hooks);
         boolean classify = train.isClassification();
-        net.zeroGrad();
         for (int epoch = nextEpoch; epoch < epochs; epoch++) {
             for (TrainingListener l : listeners) l.onEpochStart(epoch);
             batches.startEpoch();
@@ -137,22 +124,7 @@ public final class Trainer {
                 batches.load(b, net.parallel());
                 Tensor x = batches.features(), t = batches.targets();
                 optimizer.setLearningRate(baseLr * schedule.factor(epoch, (double) b / count));
-                net.forward(x, loss);
-                double value = net.backward(loss, t);
-                if (!Double.isFinite(value)) {
-                    throw new TrainingDivergedException("the loss is " + value, epoch, b, lastCheckpoint);
-                }
-                GradientTransforms.addPenalties(params, grads, weightMask, l1, l2);
-                int bad = TensorOps.firstNonFinite(net.parallel(), grads);
-                if (bad >= 0) {
-                    throw new TrainingDivergedException("the gradient of " + parameterAt(bad) + " is " + grads.get(bad),
-                            epoch, b, lastCheckpoint);
-                }
-                if (clipValue > 0) GradientTransforms.clipByValue(grads, clipValue);
-                if (clipNorm > 0) GradientTransforms.clipByNorm(grads, clipNorm);
-                optimizer.step(params, grads, net.parallel());
-                // The next backward writes the gradients: nothing to clear, nothing to read back.
-                net.discardGradients();
+                double value = step.run(x, t, epoch, b);
                 int rows = x.rows();
                 lossSum += value * rows;
                 seen += rows;
@@ -166,30 +138,16 @@ public final class Trainer {
                     seconds, seen / seconds, optimizer.learningRate());
             history.add(r);
             schedule.onEpochEnd(epoch, val != null ? val.loss() : trainLoss);
-            boolean stop = false;
-            if (early != null) {
-                double v = val != null ? val.metric(early.monitor()) : trainLoss;
-                if (early.improves(v, best)) {
-                    best = v;
-                    bestEpoch = epoch;
-                    wait = 0;
-                    if (early.restoreBest()) keepBest();
-                } else if (++wait >= early.patience()) {
-                    stop = true;
-                }
-                history.setBestEpoch(bestEpoch);
-            }
             nextEpoch = epoch + 1;
-            if (checkpointDir != null) writeCheckpoint(train);
-            for (TrainingListener l : listeners) l.onEpochEnd(r);
+            boolean stop = false;
+            for (TrainingListener l : listeners) {
+                l.onEpochEnd(r);
+                stop |= l.stopRequested();
+            }
             if (stop) {
                 history.setStoppedEarly(true);
                 break;
             }
-        }
-        if (early != null && early.restoreBest() && bestParams != null) {
-            params.copyFrom(bestParams);
-            for (int i = 0; i < bestBuffers.size(); i++) net.buffers().get(i).value().copyFrom(bestBuffers.get(i));
         }
         for (TrainingListener l : listeners) l.onTrainEnd(history);
         return history;
@@ -212,139 +170,53 @@ public final class Trainer {
         return c;
     }
 
-    private String parameterAt(int flat) {
-        int at = 0;
-        for (Parameter p : net.parameters()) {
-            int n = p.value().size();
-            if (flat < at + n) return p.name() + "[" + (flat - at) + "]";
-            at += n;
-        }
-        return "parameter " + flat;
+    /** The model a checkpoint holds: usable as it is by eval and predict. */
+    Model checkpointModel() {
+        Normalizer n = normalizer != null ? normalizer : Normalizer.fit("none", new FloatTensor(Shape.of(1, net.inputSize())));
+        return new Model(net, loss, n, training.classNames(), training.imageShape());
     }
 
-    private void keepBest() {
-        if (bestParams == null) {
-            bestParams = net.parameterBuffer().copy();
-            bestBuffers = new ArrayList<>();
-            for (Parameter b : net.buffers()) bestBuffers.add(b.value().copy());
-        } else {
-            bestParams.copyFrom(net.parameterBuffer());
-            for (int i = 0; i < bestBuffers.size(); i++) bestBuffers.get(i).copyFrom(net.buffers().get(i).value());
-        }
-    }
-
-    /** Writes {@code last.safetensors} in the checkpoint directory, atomically: a usable model plus the training state. */
-    private void writeCheckpoint(Dataset train) {
-        Path file = checkpointDir.resolve(CHECKPOINT_FILE);
-        Map<String, Tensor> extra = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : optimizer.state().entrySet()) extra.put("optimizer." + e.getKey(), e.getValue());
-        if (bestParams != null) {
-            extra.put("best.parameters", bestParams);
-            for (int i = 0; i < bestBuffers.size(); i++) extra.put("best." + net.buffers().get(i).name(), bestBuffers.get(i));
-        }
-        Map<String, Object> state = new LinkedHashMap<>();
-        state.put("next_epoch", nextEpoch);
-        state.put("epochs", epochs);
-        state.put("optimizer", optimizer.describe().replaceAll("lr=[^,)]*", "lr=*"));
-        state.put("batch_rng", Long.toString(batchRng.state()));
-        state.put("network_rng", Long.toString(net.rng().state()));
-        state.put("schedule", schedule.state());
-        state.put("best", Double.isNaN(best) ? "NaN" : best);
-        state.put("best_epoch", bestEpoch);
-        state.put("wait", wait);
-        List<Object> epochsDone = new ArrayList<>();
+    /** Everything a resumed run needs besides the model. */
+    TrainingState state() {
+        List<TrainingState.Epoch> done = new ArrayList<>();
         for (EpochResult r : history.epochs()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("epoch", r.epoch());
-            e.put("train_loss", r.trainLoss());
-            e.put("train_accuracy", Double.isNaN(r.trainAccuracy()) ? "NaN" : r.trainAccuracy());
-            e.put("seconds", r.seconds());
-            e.put("samples_per_second", r.samplesPerSecond());
-            e.put("learning_rate", r.learningRate());
-            if (r.validation() != null) {
-                e.put("val_loss", r.validation().loss());
-                e.put("val_accuracy", Double.isNaN(r.validation().accuracy()) ? "NaN" : r.validation().accuracy());
-                e.put("val_samples", r.validation().samples());
-            }
-            epochsDone.add(e);
+            Evaluation v = r.validation();
+            done.add(new TrainingState.Epoch(r.epoch(), r.trainLoss(), r.trainAccuracy(), r.seconds(), r.samplesPerSecond(),
+                    r.learningRate(), v == null ? null : new TrainingState.Validation(v.samples(), v.loss(), v.accuracy())));
         }
-        state.put("history", epochsDone);
-        Model model = new Model(net, loss, normalizer != null ? normalizer
-                : Normalizer.fit("none", new FloatTensor(Shape.of(1, net.inputSize()))), train.classNames(), train.imageShape());
-        try {
-            Files.createDirectories(checkpointDir);
-            ModelFile.save(file, model, extra, Map.of(CHECKPOINT_KEY, Json.write(state)));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
-        }
-        lastCheckpoint = file;
-        for (TrainingListener l : listeners) l.onCheckpoint(nextEpoch - 1, file);
+        return new TrainingState(nextEpoch, epochs, CheckpointFile.optimizerKey(optimizer), optimizer.state(),
+                batchRng.state(), net.rng().state(), schedule.state(), early != null ? early.state() : null, done);
+    }
+
+    /** A checkpoint was written: every listener hears of it. */
+    void checkpointed(int epoch, Path file) {
+        for (TrainingListener l : listeners) l.onCheckpoint(epoch, file);
     }
 
     /**
      * Continues from a checkpoint written by a run with the same network, optimizer and settings:
-     * weights, optimizer moments, schedule, generators, early-stopping state and history are restored.
+     * weights, optimizer moments, schedule, generators, early-stopping state and history are
+     * restored. Every field is checked first (see {@link CheckpointFile#read}); a checkpoint that
+     * does not fit leaves this trainer and its network as they were.
      */
-    @SuppressWarnings("unchecked")
     public void resume(Path checkpoint) throws IOException {
-        SafeTensors.Contents c = SafeTensors.read(checkpoint);
-        String json = c.metadata().get(CHECKPOINT_KEY);
-        if (json == null) throw new InvalidModelException(checkpoint + ": not a checkpoint (no training state in the metadata)");
-        Map<String, Object> s = Json.parseObject(json);
-        String opt = optimizer.describe().replaceAll("lr=[^,)]*", "lr=*");
-        if (!opt.equals(s.get("optimizer"))) {
-            throw new InvalidModelException(checkpoint + ": saved with optimizer " + s.get("optimizer") + ", this run uses " + opt);
+        TrainingState s = CheckpointFile.read(checkpoint, net, optimizer, schedule.state().length, early != null);
+        optimizer.loadState(s.optimizerState());
+        nextEpoch = s.nextEpoch();
+        batchRng.setState(s.batchRng());
+        net.rng().setState(s.networkRng());
+        schedule.loadState(s.schedule());
+        if (early != null && s.early() != null) early.restore(s.early());
+        history.clear();
+        for (TrainingState.Epoch e : s.history()) {
+            Evaluation val = e.validation() == null ? null : new Evaluation(e.validation().samples(), e.validation().loss(),
+                    e.validation().accuracy(), new int[0][0], new double[0], new double[0], new double[0], Double.NaN,
+                    Double.NaN, List.of());
+            history.add(new EpochResult(e.epoch(), e.trainLoss(), e.trainAccuracy(), val, e.seconds(), e.samplesPerSecond(),
+                    e.learningRate()));
         }
-        for (Parameter p : net.parameters()) copyInto(c, checkpoint, p.name(), p.value());
-        for (Parameter p : net.buffers()) copyInto(c, checkpoint, p.name(), p.value());
-        Map<String, Tensor> optState = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : c.tensors().entrySet()) {
-            if (e.getKey().startsWith("optimizer.")) optState.put(e.getKey().substring(10), e.getValue().to(net.dtype()));
-        }
-        optState.computeIfPresent("step", (k, v) -> c.tensors().get("optimizer.step"));
-        optimizer.loadState(optState);
-        nextEpoch = ((Number) s.get("next_epoch")).intValue();
-        batchRng.setState(Long.parseLong((String) s.get("batch_rng")));
-        net.rng().setState(Long.parseLong((String) s.get("network_rng")));
-        List<Object> sched = (List<Object>) s.get("schedule");
-        double[] st = new double[sched.size()];
-        for (int i = 0; i < st.length; i++) st[i] = number(sched.get(i));
-        schedule.loadState(st);
-        best = number(s.get("best"));
-        bestEpoch = ((Number) s.get("best_epoch")).intValue();
-        wait = ((Number) s.get("wait")).intValue();
-        if (c.tensors().containsKey("best.parameters")) {
-            bestParams = c.tensors().get("best.parameters").to(net.dtype());
-            bestBuffers = new ArrayList<>();
-            for (Parameter b : net.buffers()) bestBuffers.add(c.require("best." + b.name(), checkpoint).to(net.dtype()));
-        }
-        history = new History();
-        for (Object o : (List<Object>) s.get("history")) {
-            Map<String, Object> e = (Map<String, Object>) o;
-            Evaluation val = null;
-            if (e.containsKey("val_loss")) {
-                val = new Evaluation(((Number) e.get("val_samples")).intValue(), number(e.get("val_loss")), number(e.get("val_accuracy")),
-                        new int[0][0], new double[0], new double[0], new double[0], Double.NaN, Double.NaN, List.of());
-            }
-            history.add(new EpochResult(((Number) e.get("epoch")).intValue(), number(e.get("train_loss")),
-                    number(e.get("train_accuracy")), val, number(e.get("seconds")), number(e.get("samples_per_second")),
-                    number(e.get("learning_rate"))));
-        }
-        history.setBestEpoch(bestEpoch);
-        lastCheckpoint = checkpoint;
-    }
-
-    private static double number(Object o) {
-        if (o instanceof Number n) return n.doubleValue();
-        return Double.parseDouble(String.valueOf(o));
-    }
-
-    private static void copyInto(SafeTensors.Contents c, Path file, String name, Tensor into) {
-        Tensor t = c.require(name, file);
-        if (!t.shape().equals(into.shape())) {
-            throw new InvalidModelException(file + ": tensor '" + name + "' has shape " + t.shape() + ", this network needs " + into.shape());
-        }
-        into.copyFrom(t);
+        if (s.early() != null) history.setBestEpoch(s.early().bestEpoch());
+        guard.onCheckpoint(nextEpoch - 1, checkpoint);
     }
 
     /** Configures a run; everything but the network and the loss has a default. */
@@ -360,6 +232,7 @@ public final class Trainer {
         private Dataset validation;
         private EarlyStopping early;
         private final List<TrainingListener> listeners = new ArrayList<>();
+        private final List<GradientHook> hooks = new ArrayList<>();
         private Path checkpointDir;
         private Normalizer normalizer;
 
@@ -386,16 +259,20 @@ public final class Trainer {
         /** Seeds the order of samples in each epoch. */
         public Builder seed(long s) { this.seed = s; return this; }
         /** Clips the global gradient norm to this value (0: off). */
-        public Builder clipNorm(double v) { this.clipNorm = v; return this; }
+        public Builder clipNorm(double v) { this.clipNorm = nonNegative("clip norm", v); return this; }
         /** Clips each gradient element to ±v (0: off). */
-        public Builder clipValue(double v) { this.clipValue = v; return this; }
-        /** λ₁‖W‖₁ added to the loss, dense weights only. */
-        public Builder l1(double v) { this.l1 = v; return this; }
-        /** λ₂‖W‖² added to the loss, dense weights only. */
-        public Builder l2(double v) { this.l2 = v; return this; }
+        public Builder clipValue(double v) { this.clipValue = nonNegative("clip value", v); return this; }
+        /** λ₁‖W‖₁ added to the loss, weights only (see {@link Penalties}). */
+        public Builder l1(double v) { this.l1 = nonNegative("l1", v); return this; }
+        /** λ₂‖W‖² added to the loss, weights only (see {@link Penalties}). */
+        public Builder l2(double v) { this.l2 = nonNegative("l2", v); return this; }
         public Builder validation(Dataset d) { this.validation = d; return this; }
         public Builder earlyStopping(EarlyStopping e) { this.early = e; return this; }
         public Builder listener(TrainingListener l) { this.listeners.add(l); return this; }
+
+        /** Adds a hook run on every step between backward and the optimizer's update, before jgrad's own. */
+        public Builder gradientHook(GradientHook h) { this.hooks.add(h); return this; }
+
         /** Writes a checkpoint (model plus training state) to this directory after every epoch. */
         public Builder checkpointDir(Path dir) { this.checkpointDir = dir; return this; }
         /** The normaliser applied to the data, saved into checkpoints so they are usable models. */
@@ -403,6 +280,11 @@ public final class Trainer {
 
         public Trainer build() {
             return new Trainer(this);
+        }
+
+        private static double nonNegative(String what, double v) {
+            if (!(v >= 0) || Double.isInfinite(v)) throw new IllegalArgumentException(what + " must be ≥ 0 and finite, got " + v);
+            return v;
         }
     }
 }

@@ -1,8 +1,10 @@
 package dev.jgrad.train;
 
 /**
- * Hears what training does, for progress display, logging and reports; the library itself
- * never prints. All methods are optional.
+ * Hears what training does: progress display, logging, reports, and the parts of the loop that
+ * act between epochs (early stopping, checkpoints, the divergence guard's record of the last
+ * checkpoint). The library itself never prints. All methods are optional; listeners are called
+ * in the order they were added, after the trainer's own.
  */
 public interface TrainingListener {
 
@@ -24,5 +26,10 @@ public interface TrainingListener {
     }
 
     default void onTrainEnd(History history) {
+    }
+
+    /** Asked after each epoch's {@link #onEpochEnd}: true ends training there (early stopping). */
+    default boolean stopRequested() {
+        return false;
     }
 }

@@ -76,7 +76,7 @@ class SequentialTest {
     }
 
     @Test
-    void discardedGradientsAreWrittenByTheNextBackwardAsIfZeroed() {
+    void clearedGradientsAreWrittenByTheNextBackwardAsIfZeroed() {
         // Dense layers write their gradients; batch and layer norm are cleared and accumulate.
         // Softmax cross-entropy fuses with the last layer, MSE goes through its activation.
         for (Loss loss : new Loss[]{Losses.SOFTMAX_CROSS_ENTROPY, Losses.MSE}) {
@@ -94,11 +94,11 @@ class SequentialTest {
                 net.forward(x1, true);
                 net.backward(loss, t);
                 float[] both = gradients(net);
-                // Discarded after batch 1: batch 2 writes them; then batch 1 adds to them.
+                // Cleared after batch 1 and not read: batch 2 writes them; then batch 1 adds to them.
                 net.zeroGrad();
                 net.forward(x1, true);
                 net.backward(loss, t);
-                net.discardGradients();
+                net.zeroGrad();
                 net.forward(x2, true);
                 net.backward(loss, t);
                 String what = loss.spec() + ", " + threads + " thread(s)";
@@ -108,6 +108,27 @@ class SequentialTest {
                 assertArrayEquals(both, gradients(net), what + ": the backward after accumulates again");
             }
         }
+    }
+
+    @Test
+    void zeroGradReadsAsZeroThroughTheNetworkBeforeTheNextBackward() {
+        Sequential net = Sequential.builder(5).seed(2).dense(4, "tanh").batchNorm().dense(3, "softmax").build();
+        Tensor x = random(DType.F32, 6, 5, 1), t = Tensor.zeros(DType.F32, 6, 1);
+        net.forward(x, true);
+        net.backward(Losses.SOFTMAX_CROSS_ENTROPY, t);
+        assertTrue(net.parameter("layers.0.weight").grad().toDoubleArray()[0] != 0, "a gradient to clear");
+        net.zeroGrad();
+        for (Parameter p : net.parameters()) {
+            for (double g : p.grad().toDoubleArray()) assertEquals(0.0, g, p.name());
+        }
+        // Read as zero, they now accumulate from zero: the same as a backward that writes them.
+        net.forward(x, true);
+        net.backward(Losses.SOFTMAX_CROSS_ENTROPY, t);
+        float[] accumulated = gradients(net);
+        net.zeroGrad();
+        net.forward(x, true);
+        net.backward(Losses.SOFTMAX_CROSS_ENTROPY, t);
+        assertArrayEquals(accumulated, gradients(net));
     }
 
     static float[] gradients(Sequential net) {
