@@ -12,7 +12,7 @@ import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Sequential;
 import dev.jgrad.optim.Optimizer;
-import dev.jgrad.optim.Optimizers;
+import dev.jgrad.optim.OptimizerKind;
 import dev.jgrad.optim.Schedule;
 import dev.jgrad.train.EarlyStopping;
 import dev.jgrad.train.EpochResult;
@@ -127,6 +127,8 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter human = json ? err : out;
         long start = System.nanoTime();
+        // The name is checked before anything starts, so a misspelling fails at once.
+        OptimizerKind optimizerKind = OptimizerKind.parse(optimizer);
         // Compiles the kernels while the data loads; otherwise the first steps run interpreted.
         Thread warmUp = Kernels.warmUpInBackground();
 
@@ -167,8 +169,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("usage: --norm takes none, batch or layer, not '" + norm + "'");
         }
         try (Sequential net = b.build()) {
-            double rate = lr != null ? lr : Optimizers.defaultLearningRate(optimizer);
-            Optimizer opt = Optimizers.create(optimizer, rate, momentum, weightDecay);
+            double rate = lr != null ? lr : optimizerKind.defaultLearningRate();
+            Optimizer opt = optimizerKind.create(rate, momentum, weightDecay);
             Trainer.Builder tb = Trainer.builder(net, lossFn).optimizer(opt).schedule(Schedule.parse(schedule, epochs))
                     .epochs(epochs).batchSize(batch).seed(seed).clipNorm(clipNorm).clipValue(clipValue).l1(l1).l2(l2)
                     .validation(val).normalizer(normalizer).checkpointDir(checkpointDir);

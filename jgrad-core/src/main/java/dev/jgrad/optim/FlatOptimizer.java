@@ -22,8 +22,7 @@ abstract class FlatOptimizer implements Optimizer {
     private final String[] stateNames;
 
     FlatOptimizer(double lr, String... stateNames) {
-        if (!(lr >= 0)) throw new IllegalArgumentException("learning rate must be ≥ 0, got " + lr);
-        this.lr = lr;
+        this.lr = requireNonNegative("learningRate", lr);
         this.stateNames = stateNames;
     }
 
@@ -178,7 +177,21 @@ abstract class FlatOptimizer implements Optimizer {
                 : new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toString();
     }
 
-    static void requireRange(String what, double v, double lo, double hi) {
-        if (!(v >= lo && v <= hi)) throw new IllegalArgumentException(what + " must be in [" + lo + ", " + hi + "], got " + v);
+    /** v, if it is at least 0 (NaN is not); named as the builder's setter is, so a message points at it. */
+    static double requireNonNegative(String what, double v) {
+        if (!(v >= 0)) throw new IllegalArgumentException(what + " must be ≥ 0, got " + v);
+        return v;
+    }
+
+    /** v, if it lies in [0, 1]. */
+    static double requireUnit(String what, double v) {
+        if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException(what + " must be in [0, 1], got " + v);
+        return v;
+    }
+
+    /** v, if it lies in [0, 1): a decay rate whose average must still forget. */
+    static double requireDecay(String what, double v) {
+        if (!(v >= 0 && v < 1)) throw new IllegalArgumentException(what + " must be in [0, 1), got " + v);
+        return v;
     }
 }

@@ -62,7 +62,7 @@ class GoldenRunTest {
                 .dense(24, "gelu")
                 .dense(10, "softmax").build()) {
             Trainer.builder(net, Losses.SOFTMAX_CROSS_ENTROPY)
-                    .optimizer(new Adam(2e-3, 0.9, 0.999, 1e-8, 1e-4, false, false))
+                    .optimizer(Adam.builder().learningRate(2e-3).betas(0.9, 0.999).eps(1e-8).weightDecay(1e-4).build())
                     .schedule(Schedule.parse("warmup:1,cosine", 3))
                     .epochs(3).batchSize(50).seed(11).l1(1e-5).l2(1e-4).clipNorm(2)
                     .validation(val).build().fit(train);
@@ -87,7 +87,7 @@ class GoldenRunTest {
         try (Sequential net = Sequential.builder(cols).seed(5).threads(1)
                 .dense(40, "silu").dense(20, "leaky_relu(0.1)").dense(2, "identity").build()) {
             Trainer.builder(net, Losses.MSE)
-                    .optimizer(new Sgd(0.05, 0.9, 0, true, 1e-4))
+                    .optimizer(Sgd.builder().learningRate(0.05).momentum(0.9).nesterov(true).weightDecay(1e-4).build())
                     .epochs(4).batchSize(32).seed(9).clipValue(0.5).build().fit(data);
             check("regressor", net);
         }
