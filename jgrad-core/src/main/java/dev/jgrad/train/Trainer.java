@@ -270,7 +270,7 @@ public final class Trainer {
         }
         state.put("history", epochsDone);
         Model model = new Model(net, loss, normalizer != null ? normalizer
-                : Normalizer.fit("none", new FloatTensor(Shape.of(1, net.inputSize()))), train.classNames(), train.imageShape());
+                : Normalizer.fit(Normalizer.Kind.NONE, new FloatTensor(Shape.of(1, net.inputSize()))), train.classNames(), train.imageShape());
         try {
             Files.createDirectories(checkpointDir);
             ModelFile.save(file, model, extra, Map.of(CHECKPOINT_KEY, Json.write(state)));

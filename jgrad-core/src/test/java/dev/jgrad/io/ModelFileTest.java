@@ -34,7 +34,7 @@ class ModelFileTest {
         Dataset d = BuiltinData.digits();
         Sequential net = Sequential.builder(64).seed(3).dense(16, "relu").batchNorm().dropout(0.1).dense(10, "softmax").build();
         net.forward(Tensor.zeros(DType.F32, 4, 64), true);    // moves the running statistics off their start
-        return new Model(net, Losses.SOFTMAX_CROSS_ENTROPY, Normalizer.fit("minmax", d.features()), d.classNames(), new int[]{8, 8});
+        return new Model(net, Losses.SOFTMAX_CROSS_ENTROPY, Normalizer.fit(Normalizer.Kind.MINMAX, d.features()), d.classNames(), new int[]{8, 8});
     }
 
     @Test

@@ -54,7 +54,7 @@ class GoldenRunTest {
     void classifierRunKeepsItsBits() {
         Dataset d = BuiltinData.digits();
         Dataset.Split s = d.split(0.2, 42);
-        Normalizer n = Normalizer.fit("minmax", s.train().features());
+        Normalizer n = Normalizer.fit(Normalizer.Kind.MINMAX, s.train().features());
         Dataset train = n.apply(s.train()), val = n.apply(s.validation());
         try (Sequential net = Sequential.builder(64).seed(7).threads(2)
                 .dense(48, "relu").dropout(0.2).batchNorm()

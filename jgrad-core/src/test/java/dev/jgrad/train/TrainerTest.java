@@ -30,9 +30,9 @@ class TrainerTest {
 
     static Dataset.Split digits() {
         Dataset d = BuiltinData.digits();
-        Normalizer n = Normalizer.fit("pixels", d.features());
+        Normalizer n = Normalizer.fit(Normalizer.Kind.PIXELS, d.features());
         Dataset.Split s = d.split(0.2, 42);
-        Normalizer fitted = Normalizer.fit("minmax", s.train().features());
+        Normalizer fitted = Normalizer.fit(Normalizer.Kind.MINMAX, s.train().features());
         assertTrue(n.scale().length == 64);
         return new Dataset.Split(fitted.apply(s.train()), fitted.apply(s.validation()));
     }
@@ -59,7 +59,7 @@ class TrainerTest {
         Path fm = Path.of("/usr/share/datasets/fashion-mnist");
         Assumptions.assumeTrue(IdxReader.isIdxDirectory(fm), "dataset-fashion-mnist is installed by .ci/run");
         IdxReader.TrainTest tt = IdxReader.readDirectory(fm);
-        Normalizer px = Normalizer.fit("pixels", tt.train().features());
+        Normalizer px = Normalizer.fit(Normalizer.Kind.PIXELS, tt.train().features());
         Dataset train = px.apply(tt.train().head(10_000)), test = px.apply(tt.test().head(2_000));
         Sequential net = Sequential.builder(784).seed(1).dense(128, "relu").dense(10, "softmax").build();
         Trainer.builder(net, Losses.SOFTMAX_CROSS_ENTROPY).optimizer(new Adam(1e-3)).epochs(3).batchSize(64).build().fit(train);
