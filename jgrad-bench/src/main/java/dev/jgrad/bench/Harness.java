@@ -1,5 +1,6 @@
 package dev.jgrad.bench;
 
+import dev.jgrad.nn.Activations;
 import dev.jgrad.io.Json;
 import dev.jgrad.kernel.Kernels;
 import dev.jgrad.kernel.Parallel;
@@ -136,7 +137,7 @@ public final class Harness {
     }
 
     static void inference(int threads) {
-        try (Sequential net = Sequential.builder(784).threads(threads).dense(256, "relu").dense(128, "relu").dense(10, "softmax").build()) {
+        try (Sequential net = Sequential.builder(784).threads(threads).dense(256, Activations.RELU).dense(128, Activations.RELU).dense(10, Activations.SOFTMAX).build()) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("kind", "inference");
             out.put("threads", threads);

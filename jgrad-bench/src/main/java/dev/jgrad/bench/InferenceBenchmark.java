@@ -1,5 +1,6 @@
 package dev.jgrad.bench;
 
+import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.Sequential;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
@@ -39,7 +40,7 @@ public class InferenceBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        net = Sequential.builder(784).threads(threads).dense(256, "relu").dense(128, "relu").dense(10, "softmax").build();
+        net = Sequential.builder(784).threads(threads).dense(256, Activations.RELU).dense(128, Activations.RELU).dense(10, Activations.SOFTMAX).build();
         x = Tensor.zeros(DType.F32, batch, 784);
         Random r = new Random(1);
         for (int i = 0; i < x.size(); i++) x.set(i, r.nextFloat());

@@ -1,6 +1,7 @@
 package dev.jgrad.cli;
 
 import dev.jgrad.check.GradientCheck;
+import dev.jgrad.data.Normalizer;
 import dev.jgrad.io.Json;
 import dev.jgrad.io.Model;
 import dev.jgrad.io.ModelFile;
@@ -68,7 +69,7 @@ final class GradcheckCommand implements Callable<Integer> {
             // Inputs like the ones the model was trained on: normalised pixels and min-max
             // features lie in [0, 1]; far outside it the logits, and the loss, grow large
             // enough for rounding to swamp the finite differences.
-            unitRange = m.normalizer().kind().equals("pixels") || m.normalizer().kind().equals("minmax");
+            unitRange = m.normalizer().kind() == Normalizer.Kind.PIXELS || m.normalizer().kind() == Normalizer.Kind.MINMAX;
         } else {
             l = Losses.parse(loss);
             Sequential.Builder b = Sequential.builder(inputSize).dtype(DType.F64).seed(seed);

@@ -50,7 +50,7 @@ final class ImportCommand implements Callable<Integer> {
         if (names != null && names.size() != net.outputSize()) {
             throw new IllegalArgumentException(names.size() + " class names for " + net.outputSize() + " outputs");
         }
-        Normalizer none = Normalizer.fit("none", new FloatTensor(Shape.of(1, net.inputSize())));
+        Normalizer none = Normalizer.fit(Normalizer.Kind.NONE, new FloatTensor(Shape.of(1, net.inputSize())));
         ModelFile.save(out, new Model(net, l, none, names == null ? List.of() : names, null));
         spec.commandLine().getOut().printf("%s: %d dense layers, %,d parameters, written to %s%n", weights,
                 net.layers().size(), net.parameterCount(), out);

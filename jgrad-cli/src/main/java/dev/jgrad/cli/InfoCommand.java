@@ -30,7 +30,7 @@ final class InfoCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> d = ModelFile.describe(m);
             d.remove("normalizer");
-            d.put("normalizer", m.normalizer().kind());
+            d.put("normalizer", m.normalizer().kind().spec());
             out.println(Json.write(d));
             return 0;
         }
@@ -39,7 +39,7 @@ final class InfoCommand implements Callable<Integer> {
         out.printf("loss: %s%n", m.loss().spec());
         out.printf("task: %s%n", m.isClassification() ? "classification, " + m.classNames().size() + " classes: "
                 + String.join(", ", m.classNames()) : "regression, " + m.network().outputSize() + " outputs");
-        out.printf("input normalisation: %s%n", m.normalizer().kind());
+        out.printf("input normalisation: %s%n", m.normalizer().kind().spec());
         if (m.imageShape() != null) out.printf("images: %d x %d%n", m.imageShape()[0], m.imageShape()[1]);
         return 0;
     }

@@ -12,7 +12,7 @@ import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Sequential;
 import dev.jgrad.optim.Optimizer;
-import dev.jgrad.optim.Optimizers;
+import dev.jgrad.optim.OptimizerKind;
 import dev.jgrad.optim.Schedule;
 import dev.jgrad.train.EarlyStopping;
 import dev.jgrad.train.EpochResult;
@@ -127,6 +127,9 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter human = json ? err : out;
         long start = System.nanoTime();
+        // Names are checked before anything starts, so a misspelling fails at once.
+        OptimizerKind optimizerKind = OptimizerKind.parse(optimizer);
+        Normalizer.Kind chosenNorm = normalize.equals("auto") ? null : Normalizer.Kind.parse(normalize);
         // Compiles the kernels while the data loads; otherwise the first steps run interpreted.
         Thread warmUp = Kernels.warmUpInBackground();
 
@@ -137,9 +140,11 @@ final class TrainCommand implements Callable<Integer> {
             train = s.train();
             test = s.validation();
         }
-        String normKind = normalize.equals("auto")
-                ? switch (loaded.kind()) { case "idx" -> "pixels"; case "builtin" -> "minmax"; default -> "standard"; }
-                : normalize;
+        Normalizer.Kind normKind = chosenNorm != null ? chosenNorm : switch (loaded.kind()) {
+            case "idx" -> Normalizer.Kind.PIXELS;
+            case "builtin" -> Normalizer.Kind.MINMAX;
+            default -> Normalizer.Kind.STANDARD;
+        };
         Dataset val = null;
         if (validation > 0) {
             Dataset.Split s = train.split(validation, seed);
@@ -167,8 +172,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("usage: --norm takes none, batch or layer, not '" + norm + "'");
         }
         try (Sequential net = b.build()) {
-            double rate = lr != null ? lr : Optimizers.defaultLearningRate(optimizer);
-            Optimizer opt = Optimizers.create(optimizer, rate, momentum, weightDecay);
+            double rate = lr != null ? lr : optimizerKind.defaultLearningRate();
+            Optimizer opt = optimizerKind.create(rate, momentum, weightDecay);
             Trainer.Builder tb = Trainer.builder(net, lossFn).optimizer(opt).schedule(Schedule.parse(schedule, epochs))
                     .epochs(epochs).batchSize(batch).seed(seed).clipNorm(clipNorm).clipValue(clipValue).l1(l1).l2(l2)
                     .validation(val).normalizer(normalizer).checkpointDir(checkpointDir);
@@ -251,7 +256,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> config(DataSource.Loaded loaded, Dataset train, Dataset val, Dataset test, Sequential net,
-                                       Optimizer opt, Loss lossFn, String normKind) {
+                                       Optimizer opt, Loss lossFn, Normalizer.Kind normKind) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("data", data);
         c.put("data_kind", loaded.kind());
@@ -269,7 +274,7 @@ final class TrainCommand implements Callable<Integer> {
         c.put("seed", seed);
         c.put("dropout", dropout);
         c.put("norm", norm);
-        c.put("normalize", normKind);
+        c.put("normalize", normKind.spec());
         c.put("threads", net.parallel().threads());
         c.put("kernels", Kernels.get().description());
         return c;

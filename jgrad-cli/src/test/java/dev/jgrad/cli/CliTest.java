@@ -53,6 +53,7 @@ class CliTest {
         Result info = run("info", "--model", model.toString());
         assertEquals(0, info.code());
         assertTrue(info.out().contains("Dense(64 → 256, relu)") && info.out().contains("10 classes"), info.out());
+        assertTrue(info.out().contains("input normalisation: minmax"), info.out());
 
         Path csv = dir.resolve("in.csv");
         Files.writeString(csv, "0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0\n");
@@ -191,6 +192,18 @@ class CliTest {
         }
         String warned = warnings.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertFalse(warned.contains("picocli WARN"), warned);
+    }
+
+    @Test
+    void unknownNamesFailBeforeTheDataLoadsWithTheLibrarysMessage() {
+        String absent = dir.resolve("absent.csv").toString();
+        Result opt = run("train", "--optimizer", "lbfgs", "--data", absent);
+        assertEquals(1, opt.code());
+        assertEquals("jgrad train: unknown optimizer 'lbfgs' (known: sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad)",
+                opt.err().trim());
+        Result norm = run("train", "--normalize", "zscore", "--data", absent);
+        assertEquals(1, norm.code());
+        assertEquals("jgrad train: unknown normalisation 'zscore' (known: none, pixels, minmax, standard)", norm.err().trim());
     }
 
     @Test

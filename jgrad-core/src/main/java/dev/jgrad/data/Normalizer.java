@@ -4,23 +4,65 @@ import dev.jgrad.tensor.FloatTensor;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * x' = (x − offset_j) · scale_j per feature, fitted on the training split only and then applied
  * unchanged to validation, test and prediction inputs (it is saved with the model).
- * {@code minmax} maps each feature's training range to [0, 1]; {@code standard} to mean 0 and
- * standard deviation 1; {@code pixels} divides by 255; {@code none} leaves values alone.
  * A constant feature gets scale 1, not a division by zero.
  */
-public record Normalizer(String kind, double[] offset, double[] scale) {
+public record Normalizer(Kind kind, double[] offset, double[] scale) {
 
-    public static Normalizer fit(String kind, FloatTensor x) {
+    /** The normalisations there are, named in lower case on the command line and in model files. */
+    public enum Kind {
+        /** Leaves values alone. */
+        NONE,
+        /** Divides by 255. */
+        PIXELS,
+        /** Maps each feature's training range to [0, 1]. */
+        MINMAX,
+        /** Maps each feature to mean 0 and standard deviation 1 over the training data. */
+        STANDARD;
+
+        private static final String KNOWN = Arrays.stream(values()).map(Kind::spec).collect(Collectors.joining(", "));
+
+        /** The lower-case name the command line and model files use, e.g. {@code minmax}. */
+        public String spec() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The same as {@link #spec()}, so that messages and JSON read as the files do. */
+        @Override
+        public String toString() {
+            return spec();
+        }
+
+        /** The kind a name denotes, in any case; an unknown name fails with a message listing the known ones. */
+        public static Kind parse(String name) {
+            for (Kind k : values()) {
+                if (k.spec().equals(name.trim().toLowerCase(Locale.ROOT))) return k;
+            }
+            throw new IllegalArgumentException("unknown normalisation '" + name + "' (known: " + KNOWN + ")");
+        }
+    }
+
+    /** Checks that the kind is given and that offset and scale have one entry per feature. */
+    public Normalizer {
+        Objects.requireNonNull(kind, "kind");
+        if (offset.length != scale.length) {
+            throw new IllegalArgumentException("normaliser offset has " + offset.length + " features, scale " + scale.length);
+        }
+    }
+
+    /** Fits a normaliser of the given kind on x, one feature per column. */
+    public static Normalizer fit(Kind kind, FloatTensor x) {
         int n = x.rows(), d = x.cols();
         double[] off = new double[d], sc = new double[d];
-        switch (kind.toLowerCase(Locale.ROOT)) {
-            case "none" -> Arrays.fill(sc, 1);
-            case "pixels" -> Arrays.fill(sc, 1 / 255.0);
-            case "minmax" -> {
+        switch (kind) {
+            case NONE -> Arrays.fill(sc, 1);
+            case PIXELS -> Arrays.fill(sc, 1 / 255.0);
+            case MINMAX -> {
                 double[] lo = new double[d], hi = new double[d];
                 Arrays.fill(lo, Double.POSITIVE_INFINITY);
                 Arrays.fill(hi, Double.NEGATIVE_INFINITY);
@@ -34,7 +76,7 @@ public record Normalizer(String kind, double[] offset, double[] scale) {
                     sc[j] = hi[j] > lo[j] ? 1 / (hi[j] - lo[j]) : 1;
                 }
             }
-            case "standard" -> {
+            case STANDARD -> {
                 double[] sum = new double[d], sq = new double[d];
                 for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) sum[j] += x.get(i * d + j);
                 for (int j = 0; j < d; j++) off[j] = sum[j] / n;
@@ -47,10 +89,8 @@ public record Normalizer(String kind, double[] offset, double[] scale) {
                     sc[j] = sd > 1e-12 ? 1 / sd : 1;
                 }
             }
-            default -> throw new IllegalArgumentException("unknown normalisation '" + kind
-                    + "' (known: none, pixels, minmax, standard)");
         }
-        return new Normalizer(kind.toLowerCase(Locale.ROOT), off, sc);
+        return new Normalizer(kind, off, sc);
     }
 
     /** Normalises x in place; x must have as many columns as the normaliser was fitted on. */
@@ -59,7 +99,7 @@ public record Normalizer(String kind, double[] offset, double[] scale) {
         if (x.cols() != d) {
             throw new IllegalArgumentException("normaliser fitted on " + d + " features, data " + x.shape() + " has " + x.cols());
         }
-        if (kind.equals("none")) return;
+        if (kind == Kind.NONE) return;
         float[] a = x.data();
         int o = x.offset();
         for (int i = 0, n = x.rows(); i < n; i++) {
@@ -68,6 +108,7 @@ public record Normalizer(String kind, double[] offset, double[] scale) {
         }
     }
 
+    /** A copy of data with its features normalised; the original is left as it was. */
     public Dataset apply(Dataset data) {
         FloatTensor f = (FloatTensor) data.features().copy();
         apply(f);

@@ -80,7 +80,7 @@ public final class ModelFile {
         m.put("task", model.isClassification() ? "classification" : "regression");
         m.put("classes", model.classNames());
         Map<String, Object> norm = new LinkedHashMap<>();
-        norm.put("kind", model.normalizer().kind());
+        norm.put("kind", model.normalizer().kind().spec());
         norm.put("offset", model.normalizer().offset());
         norm.put("scale", model.normalizer().scale());
         m.put("normalizer", norm);
@@ -130,8 +130,8 @@ public final class ModelFile {
             Loss loss = Losses.parse((String) m.get("loss"));
             List<String> classes = (List<String>) m.getOrDefault("classes", List.of());
             Map<String, Object> nm = (Map<String, Object>) m.get("normalizer");
-            Normalizer norm = nm == null ? Normalizer.fit("none", new dev.jgrad.tensor.FloatTensor(dev.jgrad.tensor.Shape.of(1, input)))
-                    : new Normalizer((String) nm.get("kind"), doubles(nm.get("offset")), doubles(nm.get("scale")));
+            Normalizer norm = nm == null ? Normalizer.fit(Normalizer.Kind.NONE, new dev.jgrad.tensor.FloatTensor(dev.jgrad.tensor.Shape.of(1, input)))
+                    : new Normalizer(Normalizer.Kind.parse((String) nm.get("kind")), doubles(nm.get("offset")), doubles(nm.get("scale")));
             if (norm.offset().length != input) {
                 throw new InvalidModelException(file + ": the normaliser has " + norm.offset().length + " features, the network takes " + input);
             }

@@ -7,17 +7,68 @@ package dev.jgrad.optim;
 public final class Adagrad extends FlatOptimizer {
     private final double lrDecay, weightDecay, initial, eps;
 
-    /** PyTorch's defaults: no decay, accumulator 0, eps 1e-10. */
+    /** PyTorch's defaults: no learning-rate decay, no weight decay, accumulator 0, eps 1e-10. */
     public Adagrad(double lr) {
-        this(lr, 0, 0, 0, 1e-10);
+        this(builder().learningRate(lr));
     }
 
-    public Adagrad(double lr, double lrDecay, double weightDecay, double initialAccumulator, double eps) {
-        super(lr, "sum");
-        this.lrDecay = lrDecay;
-        this.weightDecay = weightDecay;
-        this.initial = initialAccumulator;
-        this.eps = eps;
+    /** A builder holding torch.optim.Adagrad's defaults, each of which can be changed by name. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private Adagrad(Builder b) {
+        super(b.lr, "sum");
+        this.lrDecay = b.lrDecay;
+        this.weightDecay = b.weightDecay;
+        this.initial = b.initialAccumulator;
+        this.eps = b.eps;
+    }
+
+    /**
+     * Adagrad's settings, starting from PyTorch's defaults: learning rate 1e-2, no learning-rate
+     * decay, no weight decay, accumulator 0, eps 1e-10. Each setter checks its argument.
+     */
+    public static final class Builder {
+        private double lr = 1e-2, lrDecay, weightDecay, initialAccumulator, eps = 1e-10;
+
+        private Builder() {
+        }
+
+        /** η, at least 0. */
+        public Builder learningRate(double lr) {
+            this.lr = requireNonNegative("learningRate", lr);
+            return this;
+        }
+
+        /** The learning-rate decay per step, at least 0: step t uses η / (1 + (t − 1)·decay). */
+        public Builder lrDecay(double lrDecay) {
+            this.lrDecay = requireNonNegative("lrDecay", lrDecay);
+            return this;
+        }
+
+        /** λ, the L2 term added to the gradient, at least 0. */
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = requireNonNegative("weightDecay", weightDecay);
+            return this;
+        }
+
+        /** The value the sum of squared gradients starts at, at least 0. */
+        public Builder initialAccumulator(double initialAccumulator) {
+            this.initialAccumulator = requireNonNegative("initialAccumulator", initialAccumulator);
+            return this;
+        }
+
+        /** ε, added to the root of the sum, at least 0. */
+        public Builder eps(double eps) {
+            this.eps = requireNonNegative("eps", eps);
+            return this;
+        }
+
+        /** An optimizer with these settings and fresh state; the builder can be used again. */
+        public Adagrad build() {
+            return new Adagrad(this);
+        }
     }
 
     @Override

@@ -14,26 +14,81 @@ public final class Adam extends FlatOptimizer {
 
     /** Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
     public Adam(double lr) {
-        this(lr, 0.9, 0.999, 1e-8, 0, false, false);
+        this(builder().learningRate(lr));
     }
 
     /** AdamW with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, weight decay 0.01. */
     public static Adam adamW(double lr) {
-        return new Adam(lr, 0.9, 0.999, 1e-8, 0.01, true, false);
+        return builder().learningRate(lr).weightDecay(0.01).decoupled(true).build();
     }
 
-    public Adam(double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled, boolean amsgrad) {
-        super(lr, amsgrad ? new String[]{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"} : new String[]{"exp_avg", "exp_avg_sq"});
-        requireRange("beta1", beta1, 0, 0.999999999);
-        requireRange("beta2", beta2, 0, 0.999999999);
-        requireRange("eps", eps, 0, 1);
-        requireRange("weight decay", weightDecay, 0, Double.MAX_VALUE);
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-        this.weightDecay = weightDecay;
-        this.decoupled = decoupled;
-        this.amsgrad = amsgrad;
+    /** A builder holding torch.optim.Adam's defaults, each of which can be changed by name. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private Adam(Builder b) {
+        super(b.lr, b.amsgrad ? new String[]{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"} : new String[]{"exp_avg", "exp_avg_sq"});
+        this.beta1 = b.beta1;
+        this.beta2 = b.beta2;
+        this.eps = b.eps;
+        this.weightDecay = b.weightDecay;
+        this.decoupled = b.decoupled;
+        this.amsgrad = b.amsgrad;
+    }
+
+    /**
+     * Adam's settings, starting from PyTorch's defaults: learning rate 1e-3, betas (0.9, 0.999),
+     * eps 1e-8, weight decay 0, coupled (L2) decay, no AMSGrad. Each setter checks its argument.
+     */
+    public static final class Builder {
+        private double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay;
+        private boolean decoupled, amsgrad;
+
+        private Builder() {
+        }
+
+        /** η, at least 0. */
+        public Builder learningRate(double lr) {
+            this.lr = requireNonNegative("learningRate", lr);
+            return this;
+        }
+
+        /** The decay rates β₁ of the first moment and β₂ of the second, each in [0, 1). */
+        public Builder betas(double beta1, double beta2) {
+            this.beta1 = requireDecay("beta1", beta1);
+            this.beta2 = requireDecay("beta2", beta2);
+            return this;
+        }
+
+        /** ε, added to the root of the second moment, at least 0. */
+        public Builder eps(double eps) {
+            this.eps = requireNonNegative("eps", eps);
+            return this;
+        }
+
+        /** λ, at least 0: an L2 term in the gradient, or with {@link #decoupled} a shrinking of the weights. */
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = requireNonNegative("weightDecay", weightDecay);
+            return this;
+        }
+
+        /** Whether weight decay is decoupled from the gradient, which makes this AdamW. */
+        public Builder decoupled(boolean decoupled) {
+            this.decoupled = decoupled;
+            return this;
+        }
+
+        /** Whether the update uses the running maximum of the second moment (AMSGrad). */
+        public Builder amsgrad(boolean amsgrad) {
+            this.amsgrad = amsgrad;
+            return this;
+        }
+
+        /** An optimizer with these settings and fresh state; the builder can be used again. */
+        public Adam build() {
+            return new Adam(this);
+        }
     }
 
     @Override

@@ -22,8 +22,7 @@ abstract class FlatOptimizer implements Optimizer {
     private final String[] stateNames;
 
     FlatOptimizer(double lr, String... stateNames) {
-        if (!(lr >= 0)) throw new IllegalArgumentException("learning rate must be ≥ 0, got " + lr);
-        this.lr = lr;
+        this.lr = requireNonNegative("learningRate", lr);
         this.stateNames = stateNames;
     }
 
@@ -42,15 +41,6 @@ abstract class FlatOptimizer implements Optimizer {
 
     @Override
     public final void step(Tensor params, Tensor grads, Parallel parallel) {
-        step(params, grads, parallel, false);
-    }
-
-    @Override
-    public final void stepAndZero(Tensor params, Tensor grads, Parallel parallel) {
-        step(params, grads, parallel, true);
-    }
-
-    private void step(Tensor params, Tensor grads, Parallel parallel, boolean zero) {
         if (params.size() != grads.size() || params.dtype() != grads.dtype()) {
             throw new IllegalArgumentException("parameters " + params.dtype() + " " + params.shape()
                     + " and gradients " + grads.dtype() + " " + grads.shape() + " differ");
@@ -72,13 +62,12 @@ abstract class FlatOptimizer implements Optimizer {
         int n = params.size();
         int tasks = parallel == null || parallel.threads() == 1 ? 1 : (n + CHUNK - 1) / CHUNK;
         if (tasks <= 1) {
-            // In cache-sized chunks even on one thread, so the clearing finds its chunk still cached.
-            for (int from = 0; from < n; from += CHUNK) range(params, grads, from, Math.min(n, from + CHUNK), zero);
+            // The chunks of a pool on one thread too (an element's update does not depend on them).
+            for (int from = 0; from < n; from += CHUNK) range(params, grads, from, Math.min(n, from + CHUNK));
         } else {
             pending.params = params;
             pending.grads = grads;
             pending.n = n;
-            pending.zero = zero;
             try {
                 parallel.run(tasks, pending);
             } finally {
@@ -91,27 +80,24 @@ abstract class FlatOptimizer implements Optimizer {
     private final class Pending implements Parallel.Task {
         Tensor params, grads;
         int n;
-        boolean zero;
 
         @Override
         public void run(int task) {
-            range(params, grads, task * CHUNK, Math.min(n, (task + 1) * CHUNK), zero);
+            range(params, grads, task * CHUNK, Math.min(n, (task + 1) * CHUNK));
         }
     }
 
     private final Pending pending = new Pending();
 
-    private void range(Tensor params, Tensor grads, int from, int to, boolean zero) {
+    private void range(Tensor params, Tensor grads, int from, int to) {
         switch (params) {
             case FloatTensor p -> {
                 float[] g = ((FloatTensor) grads).data();
                 update(p.data(), p.offset(), g, grads.offset(), from, to);
-                if (zero) java.util.Arrays.fill(g, grads.offset() + from, grads.offset() + to, 0f);
             }
             case DoubleTensor p -> {
                 double[] g = ((DoubleTensor) grads).data();
                 update(p.data(), p.offset(), g, grads.offset(), from, to);
-                if (zero) java.util.Arrays.fill(g, grads.offset() + from, grads.offset() + to, 0d);
             }
         }
     }
@@ -183,7 +169,21 @@ abstract class FlatOptimizer implements Optimizer {
                 : new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toString();
     }
 
-    static void requireRange(String what, double v, double lo, double hi) {
-        if (!(v >= lo && v <= hi)) throw new IllegalArgumentException(what + " must be in [" + lo + ", " + hi + "], got " + v);
+    /** v, if it is at least 0 (NaN is not); named as the builder's setter is, so a message points at it. */
+    static double requireNonNegative(String what, double v) {
+        if (!(v >= 0)) throw new IllegalArgumentException(what + " must be ≥ 0, got " + v);
+        return v;
+    }
+
+    /** v, if it lies in [0, 1]. */
+    static double requireUnit(String what, double v) {
+        if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException(what + " must be in [0, 1], got " + v);
+        return v;
+    }
+
+    /** v, if it lies in [0, 1): a decay rate whose average must still forget. */
+    static double requireDecay(String what, double v) {
+        if (!(v >= 0 && v < 1)) throw new IllegalArgumentException(what + " must be in [0, 1), got " + v);
+        return v;
     }
 }

@@ -22,18 +22,6 @@ public interface Optimizer {
         step(params, grads);
     }
 
-    /**
-     * The update, then grads set to 0 for the next accumulation: what a training loop over raw
-     * buffers does between backward passes. An optimizer over flat buffers clears each chunk right
-     * after updating it, while it is still in cache, which saves a separate pass over the
-     * gradients. A {@link dev.jgrad.nn.Sequential} needs no clearing at all: step, then
-     * {@link dev.jgrad.nn.Sequential#discardGradients()}, and its next backward writes them.
-     */
-    default void stepAndZero(Tensor params, Tensor grads, dev.jgrad.kernel.Parallel parallel) {
-        step(params, grads, parallel);
-        grads.zero();
-    }
-
     double learningRate();
 
     void setLearningRate(double lr);

@@ -9,20 +9,76 @@ public final class RmsProp extends FlatOptimizer {
     private final double alpha, eps, weightDecay, momentum;
     private final boolean centered;
 
-    /** PyTorch's defaults: alpha 0.99, eps 1e-8. */
+    /** PyTorch's defaults: alpha 0.99, eps 1e-8, no weight decay, no momentum, not centered. */
     public RmsProp(double lr) {
-        this(lr, 0.99, 1e-8, 0, 0, false);
+        this(builder().learningRate(lr));
     }
 
-    public RmsProp(double lr, double alpha, double eps, double weightDecay, double momentum, boolean centered) {
-        super(lr, names(momentum, centered));
-        requireRange("alpha", alpha, 0, 1);
-        requireRange("momentum", momentum, 0, 1);
-        this.alpha = alpha;
-        this.eps = eps;
-        this.weightDecay = weightDecay;
-        this.momentum = momentum;
-        this.centered = centered;
+    /** A builder holding torch.optim.RMSprop's defaults, each of which can be changed by name. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private RmsProp(Builder b) {
+        super(b.lr, names(b.momentum, b.centered));
+        this.alpha = b.alpha;
+        this.eps = b.eps;
+        this.weightDecay = b.weightDecay;
+        this.momentum = b.momentum;
+        this.centered = b.centered;
+    }
+
+    /**
+     * RMSProp's settings, starting from PyTorch's defaults: learning rate 1e-2, alpha 0.99,
+     * eps 1e-8, no weight decay, no momentum, not centered. Each setter checks its argument.
+     */
+    public static final class Builder {
+        private double lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay, momentum;
+        private boolean centered;
+
+        private Builder() {
+        }
+
+        /** η, at least 0. */
+        public Builder learningRate(double lr) {
+            this.lr = requireNonNegative("learningRate", lr);
+            return this;
+        }
+
+        /** α in [0, 1], the decay of the running average of squared gradients. */
+        public Builder alpha(double alpha) {
+            this.alpha = requireUnit("alpha", alpha);
+            return this;
+        }
+
+        /** ε, added to the root of the average, at least 0. */
+        public Builder eps(double eps) {
+            this.eps = requireNonNegative("eps", eps);
+            return this;
+        }
+
+        /** λ, the L2 term added to the gradient, at least 0. */
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = requireNonNegative("weightDecay", weightDecay);
+            return this;
+        }
+
+        /** μ in [0, 1]; 0 keeps no momentum buffer. */
+        public Builder momentum(double momentum) {
+            this.momentum = requireUnit("momentum", momentum);
+            return this;
+        }
+
+        /** Whether to divide by the estimated variance (the average of g² less the square of the average of g). */
+        public Builder centered(boolean centered) {
+            this.centered = centered;
+            return this;
+        }
+
+        /** An optimizer with these settings and fresh state; the builder can be used again. */
+        public RmsProp build() {
+            return new RmsProp(this);
+        }
     }
 
     private static String[] names(double momentum, boolean centered) {

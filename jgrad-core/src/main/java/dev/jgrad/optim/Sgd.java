@@ -9,22 +9,73 @@ public final class Sgd extends FlatOptimizer {
     private final double momentum, dampening, weightDecay;
     private final boolean nesterov;
 
+    /** Plain SGD: no momentum, no weight decay. */
     public Sgd(double lr) {
-        this(lr, 0, 0, false, 0);
+        this(builder().learningRate(lr));
     }
 
-    public Sgd(double lr, double momentum, double dampening, boolean nesterov, double weightDecay) {
-        super(lr, momentum != 0 ? new String[]{"momentum_buffer"} : new String[0]);
-        requireRange("momentum", momentum, 0, 1);
-        requireRange("dampening", dampening, 0, 1);
-        requireRange("weight decay", weightDecay, 0, Double.MAX_VALUE);
-        if (nesterov && (momentum <= 0 || dampening != 0)) {
-            throw new IllegalArgumentException("Nesterov momentum requires momentum > 0 and zero dampening");
+    /** A builder holding torch.optim.SGD's defaults, each of which can be changed by name. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private Sgd(Builder b) {
+        super(b.lr, b.momentum != 0 ? new String[]{"momentum_buffer"} : new String[0]);
+        this.momentum = b.momentum;
+        this.dampening = b.dampening;
+        this.nesterov = b.nesterov;
+        this.weightDecay = b.weightDecay;
+    }
+
+    /**
+     * SGD's settings, starting from PyTorch's defaults: learning rate 1e-3, no momentum, no
+     * dampening, no Nesterov, no weight decay. Each setter checks its argument; {@link #build()}
+     * checks that Nesterov has the momentum it needs.
+     */
+    public static final class Builder {
+        private double lr = 1e-3, momentum, dampening, weightDecay;
+        private boolean nesterov;
+
+        private Builder() {
         }
-        this.momentum = momentum;
-        this.dampening = dampening;
-        this.nesterov = nesterov;
-        this.weightDecay = weightDecay;
+
+        /** η, at least 0. */
+        public Builder learningRate(double lr) {
+            this.lr = requireNonNegative("learningRate", lr);
+            return this;
+        }
+
+        /** μ in [0, 1]; 0 keeps no momentum buffer. */
+        public Builder momentum(double momentum) {
+            this.momentum = requireUnit("momentum", momentum);
+            return this;
+        }
+
+        /** τ in [0, 1]: the share of each new gradient held back from the momentum buffer. */
+        public Builder dampening(double dampening) {
+            this.dampening = requireUnit("dampening", dampening);
+            return this;
+        }
+
+        /** Whether to use Nesterov momentum, which needs momentum > 0 and no dampening. */
+        public Builder nesterov(boolean nesterov) {
+            this.nesterov = nesterov;
+            return this;
+        }
+
+        /** λ, the L2 term added to the gradient, at least 0. */
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = requireNonNegative("weightDecay", weightDecay);
+            return this;
+        }
+
+        /** An optimizer with these settings and fresh state; the builder can be used again. */
+        public Sgd build() {
+            if (nesterov && (momentum <= 0 || dampening != 0)) {
+                throw new IllegalArgumentException("Nesterov momentum requires momentum > 0 and zero dampening");
+            }
+            return new Sgd(this);
+        }
     }
 
     @Override

@@ -172,7 +172,7 @@ public final class Trainer {
 
     /** The model a checkpoint holds: usable as it is by eval and predict. */
     Model checkpointModel() {
-        Normalizer n = normalizer != null ? normalizer : Normalizer.fit("none", new FloatTensor(Shape.of(1, net.inputSize())));
+        Normalizer n = normalizer != null ? normalizer : Normalizer.fit(Normalizer.Kind.NONE, new FloatTensor(Shape.of(1, net.inputSize())));
         return new Model(net, loss, n, training.classNames(), training.imageShape());
     }
 

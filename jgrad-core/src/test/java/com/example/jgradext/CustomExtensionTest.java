@@ -67,7 +67,7 @@ class CustomExtensionTest {
     @Test
     void trainSaveLoadAndPredict() throws Exception {
         Dataset.Split s = BuiltinData.digits().split(0.2, 42);
-        Normalizer norm = Normalizer.fit("minmax", s.train().features());
+        Normalizer norm = Normalizer.fit(Normalizer.Kind.MINMAX, s.train().features());
         Dataset train = norm.apply(s.train()), test = norm.apply(s.validation());
         Sequential net = net(DType.F32);
         Trainer.builder(net, Losses.SOFTMAX_CROSS_ENTROPY).optimizer(new Adam(3e-3)).epochs(8).batchSize(32).seed(1)
@@ -91,7 +91,7 @@ class CustomExtensionTest {
         Path file = dir.resolve("unknown.safetensors");
         Sequential net = Sequential.builder(3).add(new Unregistered(3)).dense(2, Activations.IDENTITY).build();
         assertThrows(IllegalArgumentException.class, () -> ModelFile.save(file, new Model(net, Losses.MSE,
-                Normalizer.fit("none", (FloatTensor) Tensor.zeros(DType.F32, 1, 3)), java.util.List.of(), null)));
+                Normalizer.fit(Normalizer.Kind.NONE, (FloatTensor) Tensor.zeros(DType.F32, 1, 3)), java.util.List.of(), null)));
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> ModelFile.load(resave(file)));
         assertTrue(e.getMessage().contains("unknown layer type 'example_unknown_xyz'"), e.getMessage());
     }
@@ -99,7 +99,7 @@ class CustomExtensionTest {
     /** A model file naming a layer type nobody registered, written by hand. */
     private Path resave(Path file) throws Exception {
         Sequential net = Sequential.builder(3).add(new ScaleShift(3, 1)).dense(2, Activations.IDENTITY).build();
-        Model m = new Model(net, Losses.MSE, Normalizer.fit("none", (FloatTensor) Tensor.zeros(DType.F32, 1, 3)),
+        Model m = new Model(net, Losses.MSE, Normalizer.fit(Normalizer.Kind.NONE, (FloatTensor) Tensor.zeros(DType.F32, 1, 3)),
                 java.util.List.of(), null);
         ModelFile.save(file, m);
         byte[] bytes = java.nio.file.Files.readAllBytes(file);

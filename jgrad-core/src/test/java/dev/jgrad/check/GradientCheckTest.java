@@ -121,12 +121,12 @@ public class GradientCheckTest {
 
     @Test
     void refusesPointsAtAKink() {
-        Sequential net = Sequential.builder(2).dtype(DType.F64).dense(2, Activations.RELU).dense(1, "identity").build();
+        Sequential net = Sequential.builder(2).dtype(DType.F64).dense(2, Activations.RELU).dense(1, Activations.IDENTITY).build();
         net.parameter("layers.0.weight").value().fill(0);   // every pre-activation is exactly 0
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> GradientCheck.defaults()
                 .run(net, Losses.MSE, randomInput(2, 2, 1), target("mse", 2, 1, 1)));
         assertTrue(e.getMessage().contains("layer 0") && e.getMessage().contains("relu"), e.getMessage());
-        Sequential lin = Sequential.builder(2).dtype(DType.F64).dense(1, "identity").build();
+        Sequential lin = Sequential.builder(2).dtype(DType.F64).dense(1, Activations.IDENTITY).build();
         Tensor x = randomInput(1, 2, 3);
         Tensor y = lin.forward(x);
         e = assertThrows(IllegalStateException.class,
@@ -146,7 +146,7 @@ public class GradientCheckTest {
 
     @Test
     void checksAFloat32NetworkThroughAFloat64Copy() {
-        Sequential net = Sequential.builder(3).seed(3).dense(4, "tanh").dense(2, "identity").build();
+        Sequential net = Sequential.builder(3).seed(3).dense(4, Activations.TANH).dense(2, Activations.IDENTITY).build();
         Tensor before = net.parameterBuffer().copy();
         GradientCheck.Report r = GradientCheck.defaults().run(net, Losses.MSE,
                 randomInput(2, 3, 1).to(DType.F32), target("mse", 2, 2, 1).to(DType.F32));
@@ -158,7 +158,7 @@ public class GradientCheckTest {
     @Test
     void canLeaveOutTheValuesWhosePerturbationCrossesAKink() {
         // A relu unit at z = 0.0005 is crossed by a step of 1e-3 on any weight its input reaches.
-        Sequential net = Sequential.builder(1).dtype(DType.F64).dense(2, Activations.RELU).dense(1, "identity").build();
+        Sequential net = Sequential.builder(1).dtype(DType.F64).dense(2, Activations.RELU).dense(1, Activations.IDENTITY).build();
         Tensor w = net.parameter("layers.0.weight").value(), b = net.parameter("layers.0.bias").value();
         w.set(0, 1);
         w.set(1, 1);

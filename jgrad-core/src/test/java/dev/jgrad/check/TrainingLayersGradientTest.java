@@ -1,5 +1,6 @@
 package dev.jgrad.check;
 
+import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.Dropout;
 import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Sequential;
@@ -23,7 +24,7 @@ class TrainingLayersGradientTest {
     @Test
     void batchNormInTrainingMode() {
         Sequential net = Sequential.builder(4).dtype(DType.F64).seed(2)
-                .dense(6, "tanh").batchNorm().dense(5, "sigmoid").batchNorm().dense(3, "softmax").build();
+                .dense(6, Activations.TANH).batchNorm().dense(5, Activations.SIGMOID).batchNorm().dense(3, Activations.SOFTMAX).build();
         // Non-trivial γ and β, so their gradients are exercised away from the identity.
         Tensor p = net.parameterBuffer();
         for (var par : net.parameters()) {
@@ -42,7 +43,7 @@ class TrainingLayersGradientTest {
     void layerNorm() {
         for (int batch : new int[]{1, 4}) {
             Sequential net = Sequential.builder(3).dtype(DType.F64).seed(5)
-                    .dense(5, "gelu").layerNorm().dense(4, "identity").layerNorm().dense(2, "identity").build();
+                    .dense(5, Activations.GELU).layerNorm().dense(4, Activations.IDENTITY).layerNorm().dense(2, Activations.IDENTITY).build();
             GradientCheck.Report r = GradientCheck.defaults().run(net, Losses.MSE,
                     GradientCheckTest.randomInput(batch, 3, 7), GradientCheckTest.randomInput(batch, 2, 8));
             assertTrue(r.passes(GradientCheckTest.TOLERANCE), r.toString());
@@ -52,7 +53,7 @@ class TrainingLayersGradientTest {
     @Test
     void dropoutWithAFixedMask() {
         Sequential net = Sequential.builder(4).dtype(DType.F64).seed(3)
-                .dense(8, "tanh").dropout(0.5).dense(3, "softmax").build();
+                .dense(8, Activations.TANH).dropout(0.5).dense(3, Activations.SOFTMAX).build();
         Tensor x = GradientCheckTest.randomInput(5, 4, 1);
         // Random dropout cannot be checked numerically: refused.
         IllegalStateException e = assertThrows(IllegalStateException.class,

@@ -196,19 +196,19 @@ class DataReadersTest {
     void normalisersFitOnTrainingDataOnly() {
         Dataset d = BuiltinData.digits();
         Dataset.Split s = d.split(0.2, 7);
-        Normalizer n = Normalizer.fit("standard", s.train().features());
+        Normalizer n = Normalizer.fit(Normalizer.Kind.STANDARD, s.train().features());
         Dataset t = n.apply(s.train());
         double sum = 0;
         for (int i = 0; i < t.size(); i++) sum += t.features().get(i, 20);
         assertEquals(0, sum / t.size(), 1e-5);
-        Normalizer mm = Normalizer.fit("minmax", s.train().features());
+        Normalizer mm = Normalizer.fit(Normalizer.Kind.MINMAX, s.train().features());
         Dataset v = mm.apply(s.validation());
         for (int i = 0; i < v.features().size(); i++) assertTrue(v.features().get(i) >= -1e-6 || true);
         assertEquals(1 / 16.0, mm.scale()[2], 1e-12);
         assertEquals(1, mm.scale()[0], 0);                  // a constant column is left unscaled
-        Normalizer px = Normalizer.fit("pixels", s.train().features());
+        Normalizer px = Normalizer.fit(Normalizer.Kind.PIXELS, s.train().features());
         assertEquals(1 / 255.0, px.scale()[5], 0);
-        assertThrows(IllegalArgumentException.class, () -> Normalizer.fit("zscore", s.train().features()));
+        assertThrows(IllegalArgumentException.class, () -> Normalizer.Kind.parse("zscore"));
     }
 
     @Test

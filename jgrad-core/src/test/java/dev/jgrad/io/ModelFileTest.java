@@ -1,5 +1,6 @@
 package dev.jgrad.io;
 
+import dev.jgrad.nn.Activations;
 import dev.jgrad.data.BuiltinData;
 import dev.jgrad.data.Dataset;
 import dev.jgrad.data.Normalizer;
@@ -32,9 +33,9 @@ class ModelFileTest {
 
     static Model model() {
         Dataset d = BuiltinData.digits();
-        Sequential net = Sequential.builder(64).seed(3).dense(16, "relu").batchNorm().dropout(0.1).dense(10, "softmax").build();
+        Sequential net = Sequential.builder(64).seed(3).dense(16, Activations.RELU).batchNorm().dropout(0.1).dense(10, Activations.SOFTMAX).build();
         net.forward(Tensor.zeros(DType.F32, 4, 64), true);    // moves the running statistics off their start
-        return new Model(net, Losses.SOFTMAX_CROSS_ENTROPY, Normalizer.fit("minmax", d.features()), d.classNames(), new int[]{8, 8});
+        return new Model(net, Losses.SOFTMAX_CROSS_ENTROPY, Normalizer.fit(Normalizer.Kind.MINMAX, d.features()), d.classNames(), new int[]{8, 8});
     }
 
     @Test

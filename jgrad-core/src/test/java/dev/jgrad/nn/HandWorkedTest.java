@@ -35,7 +35,7 @@ class HandWorkedTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void twoThreeTwoNetwork(DType dtype) {
-        Sequential net = Sequential.builder(2).dtype(dtype).dense(3, "relu").dense(2, "identity").build();
+        Sequential net = Sequential.builder(2).dtype(dtype).dense(3, Activations.RELU).dense(2, Activations.IDENTITY).build();
         set(net, "layers.0.weight", 0.1, 0.2, -0.3, 0.4, 0.5, -0.6);
         set(net, "layers.0.bias", 0.1, -0.1, 0.2);
         set(net, "layers.1.weight", 0.7, -0.8, 0.9, 0.2, 0.3, -0.4);

@@ -24,7 +24,7 @@ class SequentialTest {
     @Test
     void float32AndFloat64AgreeToFloat32Precision() {
         for (long seed = 1; seed <= 5; seed++) {
-            Sequential n32 = Sequential.builder(20).seed(seed).dense(64, "relu").dense(32, "gelu").dense(10, "softmax").build();
+            Sequential n32 = Sequential.builder(20).seed(seed).dense(64, Activations.RELU).dense(32, Activations.GELU).dense(10, Activations.SOFTMAX).build();
             Sequential n64 = n32.to(DType.F64);
             Tensor x = random(DType.F32, 17, 20, seed);
             Tensor t = Tensor.zeros(DType.F32, 17, 1);
@@ -50,8 +50,8 @@ class SequentialTest {
         for (Object[] c : cases) {
             for (DType dt : DType.values()) {
                 Loss loss = (Loss) c[1];
-                Sequential a = Sequential.builder(12).seed(5).dense(20, "relu").dense(6, (String) c[0]).build().to(dt);
-                Sequential b = Sequential.builder(12).seed(5).dense(20, "relu").dense(6, (String) c[0]).build().to(dt);
+                Sequential a = Sequential.builder(12).seed(5).dense(20, Activations.RELU).dense(6, (String) c[0]).build().to(dt);
+                Sequential b = Sequential.builder(12).seed(5).dense(20, Activations.RELU).dense(6, (String) c[0]).build().to(dt);
                 Tensor x = random(dt, 9, 12, 7);
                 Tensor t = loss == Losses.BCE_WITH_LOGITS ? Tensor.zeros(dt, 9, 6) : Tensor.zeros(dt, 9, 1);
                 for (int i = 0; i < 9; i++) {
@@ -81,8 +81,8 @@ class SequentialTest {
         // Softmax cross-entropy fuses with the last layer, MSE goes through its activation.
         for (Loss loss : new Loss[]{Losses.SOFTMAX_CROSS_ENTROPY, Losses.MSE}) {
             for (int threads : new int[]{1, 2}) {
-                Sequential net = Sequential.builder(12).seed(4).threads(threads).dense(40, "tanh").batchNorm()
-                        .dense(30, "relu").layerNorm().dense(6, loss == Losses.MSE ? "sigmoid" : "softmax").build();
+                Sequential net = Sequential.builder(12).seed(4).threads(threads).dense(40, Activations.TANH).batchNorm()
+                        .dense(30, Activations.RELU).layerNorm().dense(6, loss == Losses.MSE ? "sigmoid" : "softmax").build();
                 Tensor x1 = random(DType.F32, 9, 12, 1), x2 = random(DType.F32, 9, 12, 2);
                 Tensor t = loss == Losses.MSE ? random(DType.F32, 9, 6, 3) : Tensor.zeros(DType.F32, 9, 1);
                 if (loss != Losses.MSE) for (int i = 0; i < 9; i++) t.set(i, i % 6);
@@ -112,7 +112,7 @@ class SequentialTest {
 
     @Test
     void zeroGradReadsAsZeroThroughTheNetworkBeforeTheNextBackward() {
-        Sequential net = Sequential.builder(5).seed(2).dense(4, "tanh").batchNorm().dense(3, "softmax").build();
+        Sequential net = Sequential.builder(5).seed(2).dense(4, Activations.TANH).batchNorm().dense(3, Activations.SOFTMAX).build();
         Tensor x = random(DType.F32, 6, 5, 1), t = Tensor.zeros(DType.F32, 6, 1);
         net.forward(x, true);
         net.backward(Losses.SOFTMAX_CROSS_ENTROPY, t);
@@ -140,7 +140,7 @@ class SequentialTest {
 
     @Test
     void parametersAreNamedViewsOfOneFlatBuffer() {
-        Sequential net = Sequential.builder(4).dense(3, "relu").dense(2, "identity").build();
+        Sequential net = Sequential.builder(4).dense(3, Activations.RELU).dense(2, Activations.IDENTITY).build();
         assertEquals(4 * 3 + 3 + 3 * 2 + 2, net.parameterCount());
         assertEquals(List.of("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"),
                 net.parameters().stream().map(Parameter::name).toList());
@@ -152,9 +152,9 @@ class SequentialTest {
 
     @Test
     void aSeedGivesTheSameWeights() {
-        Sequential a = Sequential.builder(5).seed(9).dense(4, "relu").dense(3, "softmax").build();
-        Sequential b = Sequential.builder(5).seed(9).dense(4, "relu").dense(3, "softmax").build();
-        Sequential c = Sequential.builder(5).seed(10).dense(4, "relu").dense(3, "softmax").build();
+        Sequential a = Sequential.builder(5).seed(9).dense(4, Activations.RELU).dense(3, Activations.SOFTMAX).build();
+        Sequential b = Sequential.builder(5).seed(9).dense(4, Activations.RELU).dense(3, Activations.SOFTMAX).build();
+        Sequential c = Sequential.builder(5).seed(10).dense(4, Activations.RELU).dense(3, Activations.SOFTMAX).build();
         assertArrayEquals(a.parameterBuffer().toDoubleArray(), b.parameterBuffer().toDoubleArray());
         assertTrue(a.parameterBuffer().get(0) != c.parameterBuffer().get(0));
     }
@@ -181,7 +181,7 @@ class SequentialTest {
 
     @Test
     void wrongInputWidthNamesBothShapes() {
-        Sequential net = Sequential.builder(4).dense(3, "relu").build();
+        Sequential net = Sequential.builder(4).dense(3, Activations.RELU).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> net.forward(Tensor.zeros(DType.F32, 2, 5)));
         assertTrue(e.getMessage().contains("[2, 5]") && e.getMessage().contains("[B, 4]"), e.getMessage());
@@ -189,7 +189,7 @@ class SequentialTest {
 
     @Test
     void wrongTargetShapeNamesBothShapes() {
-        Sequential net = Sequential.builder(4).dense(3, "identity").build();
+        Sequential net = Sequential.builder(4).dense(3, Activations.IDENTITY).build();
         net.forward(Tensor.zeros(DType.F32, 2, 4), true);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> net.backward(Losses.MSE, Tensor.zeros(DType.F32, 2, 2)));
@@ -199,7 +199,7 @@ class SequentialTest {
     @Test
     void mismatchedLayersNameBothWidths() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Sequential.builder(4).dense(3, "relu").add(new Dense(5, 2, Activations.RELU)));
+                () -> Sequential.builder(4).dense(3, Activations.RELU).add(new Dense(5, 2, Activations.RELU)));
         assertTrue(e.getMessage().contains("[B, 5]") && e.getMessage().contains("[B, 3]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Sequential.of(4,
                 List.of(new Dense(4, 3, Activations.RELU), new Dense(2, 1, Activations.RELU)), DType.F32,
@@ -210,7 +210,7 @@ class SequentialTest {
 
     @Test
     void nonFiniteInputIsReportedWithRowAndColumn() {
-        Sequential net = Sequential.builder(4).dense(3, "relu").build();
+        Sequential net = Sequential.builder(4).dense(3, Activations.RELU).build();
         Tensor x = Tensor.zeros(DType.F32, 3, 4);
         x.set(2, 1, Double.NaN);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.forward(x));
@@ -223,7 +223,7 @@ class SequentialTest {
 
     @Test
     void nonFiniteTargetIsReported() {
-        Sequential net = Sequential.builder(2).dense(2, "identity").build();
+        Sequential net = Sequential.builder(2).dense(2, Activations.IDENTITY).build();
         net.forward(Tensor.zeros(DType.F32, 2, 2), true);
         Tensor t = Tensor.zeros(DType.F32, 2, 2);
         t.set(1, 0, Double.NaN);
@@ -233,7 +233,7 @@ class SequentialTest {
 
     @Test
     void buffersAreReusedAcrossBatchesOfTheSameSize() {
-        Sequential net = Sequential.builder(3).dense(4, "relu").dense(2, "identity").build();
+        Sequential net = Sequential.builder(3).dense(4, Activations.RELU).dense(2, Activations.IDENTITY).build();
         Tensor a = net.forward(random(DType.F32, 5, 3, 1));
         Tensor b = net.forward(random(DType.F32, 5, 3, 2));
         assertTrue(a == b, "the same output tensor is reused");
@@ -246,8 +246,8 @@ class SequentialTest {
     @Test
     void fusedSoftmaxCrossEntropyEqualsIdentityOutputOnLogits() {
         // softmax output + softmax_cross_entropy fuses; identity output reads logits: same loss, same gradient.
-        Sequential soft = Sequential.builder(3).seed(4).dense(4, "tanh").dense(3, "softmax").build();
-        Sequential logits = Sequential.builder(3).seed(4).dense(4, "tanh").dense(3, "identity").build();
+        Sequential soft = Sequential.builder(3).seed(4).dense(4, Activations.TANH).dense(3, Activations.SOFTMAX).build();
+        Sequential logits = Sequential.builder(3).seed(4).dense(4, Activations.TANH).dense(3, Activations.IDENTITY).build();
         Tensor x = random(DType.F32, 6, 3, 5);
         Tensor t = Tensor.of(DType.F32, new double[][]{{0}, {1}, {2}, {0}, {1}, {2}});
         Tensor probs = soft.forward(x, true);

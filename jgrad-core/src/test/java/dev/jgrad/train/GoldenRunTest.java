@@ -1,5 +1,6 @@
 package dev.jgrad.train;
 
+import dev.jgrad.nn.Activations;
 import dev.jgrad.data.BuiltinData;
 import dev.jgrad.data.Dataset;
 import dev.jgrad.data.Normalizer;
@@ -54,15 +55,15 @@ class GoldenRunTest {
     void classifierRunKeepsItsBits() {
         Dataset d = BuiltinData.digits();
         Dataset.Split s = d.split(0.2, 42);
-        Normalizer n = Normalizer.fit("minmax", s.train().features());
+        Normalizer n = Normalizer.fit(Normalizer.Kind.MINMAX, s.train().features());
         Dataset train = n.apply(s.train()), val = n.apply(s.validation());
         try (Sequential net = Sequential.builder(64).seed(7).threads(2)
-                .dense(48, "relu").dropout(0.2).batchNorm()
-                .dense(32, "tanh").layerNorm()
-                .dense(24, "gelu")
-                .dense(10, "softmax").build()) {
+                .dense(48, Activations.RELU).dropout(0.2).batchNorm()
+                .dense(32, Activations.TANH).layerNorm()
+                .dense(24, Activations.GELU)
+                .dense(10, Activations.SOFTMAX).build()) {
             Trainer.builder(net, Losses.SOFTMAX_CROSS_ENTROPY)
-                    .optimizer(new Adam(2e-3, 0.9, 0.999, 1e-8, 1e-4, false, false))
+                    .optimizer(Adam.builder().learningRate(2e-3).betas(0.9, 0.999).eps(1e-8).weightDecay(1e-4).build())
                     .schedule(Schedule.parse("warmup:1,cosine", 3))
                     .epochs(3).batchSize(50).seed(11).l1(1e-5).l2(1e-4).clipNorm(2)
                     .validation(val).build().fit(train);
@@ -85,9 +86,9 @@ class GoldenRunTest {
         Dataset data = new Dataset("synthetic", new FloatTensor(x, 0, Shape.of(rows, cols)),
                 new FloatTensor(y, 0, Shape.of(rows, 2)), List.of(), null);
         try (Sequential net = Sequential.builder(cols).seed(5).threads(1)
-                .dense(40, "silu").dense(20, "leaky_relu(0.1)").dense(2, "identity").build()) {
+                .dense(40, Activations.SILU).dense(20, Activations.leakyRelu(0.1)).dense(2, Activations.IDENTITY).build()) {
             Trainer.builder(net, Losses.MSE)
-                    .optimizer(new Sgd(0.05, 0.9, 0, true, 1e-4))
+                    .optimizer(Sgd.builder().learningRate(0.05).momentum(0.9).nesterov(true).weightDecay(1e-4).build())
                     .epochs(4).batchSize(32).seed(9).clipValue(0.5).build().fit(data);
             check("regressor", net);
         }

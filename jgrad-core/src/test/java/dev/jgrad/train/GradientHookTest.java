@@ -24,7 +24,7 @@ class GradientHookTest {
 
     static Dataset digits() {
         Dataset d = BuiltinData.digits();
-        return Normalizer.fit("minmax", d.features()).apply(d);
+        return Normalizer.fit(Normalizer.Kind.MINMAX, d.features()).apply(d);
     }
 
     static Sequential net() {

@@ -1,5 +1,6 @@
 package dev.jgrad.train;
 
+import dev.jgrad.nn.Activations;
 import dev.jgrad.data.BuiltinData;
 import dev.jgrad.data.Dataset;
 import dev.jgrad.data.IdxReader;
@@ -30,15 +31,15 @@ class TrainerTest {
 
     static Dataset.Split digits() {
         Dataset d = BuiltinData.digits();
-        Normalizer n = Normalizer.fit("pixels", d.features());
+        Normalizer n = Normalizer.fit(Normalizer.Kind.PIXELS, d.features());
         Dataset.Split s = d.split(0.2, 42);
-        Normalizer fitted = Normalizer.fit("minmax", s.train().features());
+        Normalizer fitted = Normalizer.fit(Normalizer.Kind.MINMAX, s.train().features());
         assertTrue(n.scale().length == 64);
         return new Dataset.Split(fitted.apply(s.train()), fitted.apply(s.validation()));
     }
 
     static Sequential net(int threads, long seed) {
-        return Sequential.builder(64).seed(seed).threads(threads).dense(64, "relu").dropout(0.1).dense(10, "softmax").build();
+        return Sequential.builder(64).seed(seed).threads(threads).dense(64, Activations.RELU).dropout(0.1).dense(10, Activations.SOFTMAX).build();
     }
 
     @Test
@@ -59,9 +60,9 @@ class TrainerTest {
         Path fm = Path.of("/usr/share/datasets/fashion-mnist");
         Assumptions.assumeTrue(IdxReader.isIdxDirectory(fm), "dataset-fashion-mnist is installed by .ci/run");
         IdxReader.TrainTest tt = IdxReader.readDirectory(fm);
-        Normalizer px = Normalizer.fit("pixels", tt.train().features());
+        Normalizer px = Normalizer.fit(Normalizer.Kind.PIXELS, tt.train().features());
         Dataset train = px.apply(tt.train().head(10_000)), test = px.apply(tt.test().head(2_000));
-        Sequential net = Sequential.builder(784).seed(1).dense(128, "relu").dense(10, "softmax").build();
+        Sequential net = Sequential.builder(784).seed(1).dense(128, Activations.RELU).dense(10, Activations.SOFTMAX).build();
         Trainer.builder(net, Losses.SOFTMAX_CROSS_ENTROPY).optimizer(new Adam(1e-3)).epochs(3).batchSize(64).build().fit(train);
         Evaluation e = Metrics.evaluate(net, Losses.SOFTMAX_CROSS_ENTROPY, test, 500);
         assertTrue(e.accuracy() > 0.75, "test accuracy " + e.accuracy());   // chance: 0.10
@@ -145,7 +146,7 @@ class TrainerTest {
     @Test
     void mismatchedDataNamesBothSides() {
         Dataset.Split s = digits();
-        Sequential wrong = Sequential.builder(64).dense(7, "softmax").build();
+        Sequential wrong = Sequential.builder(64).dense(7, Activations.SOFTMAX).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Trainer.builder(wrong, Losses.SOFTMAX_CROSS_ENTROPY).build().fit(s.train()));
         assertTrue(e.getMessage().contains("10 outputs") && e.getMessage().contains("[B, 7]"), e.getMessage());
