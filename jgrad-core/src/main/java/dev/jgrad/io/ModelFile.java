@@ -145,7 +145,10 @@ public final class ModelFile {
         }
     }
 
-    /** Copies each parameter and buffer from the file, checking presence and shape. */
+    /**
+     * Copies each parameter and buffer from the file, after checking the presence and shape of
+     * all of them: a file that does not fit leaves the network as it was.
+     */
     static void fill(Path file, SafeTensors.Contents c, Sequential net) {
         List<Parameter> all = new ArrayList<>(net.parameters());
         all.addAll(net.buffers());
@@ -155,8 +158,8 @@ public final class ModelFile {
                 throw new InvalidModelException(file + ": tensor '" + p.name() + "' has shape " + t.shape()
                         + ", the architecture needs " + p.value().shape());
             }
-            p.value().copyFrom(t);
         }
+        for (Parameter p : all) p.value().copyFrom(c.tensors().get(p.name()));
     }
 
     private static final Pattern PLAIN = Pattern.compile("layers\\.(\\d+)\\.(weight|bias)");
