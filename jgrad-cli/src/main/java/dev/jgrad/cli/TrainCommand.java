@@ -18,6 +18,7 @@ import dev.jgrad.train.EarlyStopping;
 import dev.jgrad.train.EpochResult;
 import dev.jgrad.train.Evaluation;
 import dev.jgrad.train.History;
+import dev.jgrad.train.Metric;
 import dev.jgrad.train.Metrics;
 import dev.jgrad.train.Trainer;
 import picocli.CommandLine.Command;
@@ -130,6 +131,7 @@ final class TrainCommand implements Callable<Integer> {
         // Names are checked before anything starts, so a misspelling fails at once.
         OptimizerKind optimizerKind = OptimizerKind.parse(optimizer);
         Normalizer.Kind chosenNorm = normalize.equals("auto") ? null : Normalizer.Kind.parse(normalize);
+        Metric monitored = Metric.parse(monitor);
         // Compiles the kernels while the data loads; otherwise the first steps run interpreted.
         Thread warmUp = Kernels.warmUpInBackground();
 
@@ -177,7 +179,7 @@ final class TrainCommand implements Callable<Integer> {
             Trainer.Builder tb = Trainer.builder(net, lossFn).optimizer(opt).schedule(Schedule.parse(schedule, epochs))
                     .epochs(epochs).batchSize(batch).seed(seed).clipNorm(clipNorm).clipValue(clipValue).l1(l1).l2(l2)
                     .validation(val).normalizer(normalizer).checkpointDir(checkpointDir);
-            if (patience > 0) tb.earlyStopping(new EarlyStopping(monitor, patience, 0, true));
+            if (patience > 0) tb.earlyStopping(new EarlyStopping(monitored, patience, 0, true));
             if (!quiet) tb.listener(new Progress(human, !json && Progress.onTerminal(), classify));
             List<Evaluation> perEpochTest = new ArrayList<>();
             if (testEveryEpoch && test != null) {

@@ -5,21 +5,23 @@ package dev.jgrad.train;
  * {@code minDelta} for {@code patience} epochs; with {@code restoreBest} the weights of the best
  * epoch are put back. Loss, MSE and MAE improve downwards, accuracy upwards.
  */
-public record EarlyStopping(String monitor, int patience, double minDelta, boolean restoreBest) {
+public record EarlyStopping(Metric monitor, int patience, double minDelta, boolean restoreBest) {
 
     public EarlyStopping {
+        if (monitor == null) throw new IllegalArgumentException("early stopping needs a metric to monitor");
         if (patience < 0) throw new IllegalArgumentException("patience must be ≥ 0, got " + patience);
-        if (!monitor.equals("loss") && !monitor.equals("accuracy") && !monitor.equals("mse") && !monitor.equals("mae")) {
-            throw new IllegalArgumentException("early stopping monitors loss, accuracy, mse or mae, not '" + monitor + "'");
+        if (!(minDelta >= 0) || Double.isInfinite(minDelta)) {
+            throw new IllegalArgumentException("min delta must be ≥ 0 and finite, got " + minDelta);
         }
     }
 
-    public boolean higherIsBetter() {
-        return monitor.equals("accuracy");
+    /** Stops after {@code patience} epochs without improvement of {@code monitor} and restores the best weights. */
+    public static EarlyStopping on(Metric monitor, int patience) {
+        return new EarlyStopping(monitor, patience, 0, true);
     }
 
     boolean improves(double value, double best) {
         if (Double.isNaN(best)) return !Double.isNaN(value);
-        return higherIsBetter() ? value > best + minDelta : value < best - minDelta;
+        return monitor.higherIsBetter() ? value > best + minDelta : value < best - minDelta;
     }
 }

@@ -15,13 +15,12 @@ public record Evaluation(int samples, double loss, double accuracy, int[][] conf
     }
 
     /** The value early stopping and plateau schedules watch: "loss", "accuracy", "mse" or "mae". */
-    public double metric(String name) {
-        return switch (name) {
-            case "loss" -> loss;
-            case "accuracy" -> accuracy;
-            case "mse" -> mse;
-            case "mae" -> mae;
-            default -> throw new IllegalArgumentException("unknown metric '" + name + "' (loss, accuracy, mse, mae)");
+    public double metric(Metric m) {
+        return switch (m) {
+            case LOSS -> loss;
+            case ACCURACY -> accuracy;
+            case MSE -> mse;
+            case MAE -> mae;
         };
     }
 

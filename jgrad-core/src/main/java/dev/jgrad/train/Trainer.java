@@ -104,8 +104,8 @@ public final class Trainer {
     public History fit(Dataset train) {
         check(train, "training");
         if (validation != null) check(validation, "validation");
-        if (earlyConfig != null && validation == null && !earlyConfig.monitor().equals("loss")) {
-            throw new IllegalArgumentException("early stopping on " + earlyConfig.monitor() + " needs validation data");
+        if (earlyConfig != null && validation == null && earlyConfig.monitor() != Metric.LOSS) {
+            throw new IllegalArgumentException("early stopping on " + earlyConfig.monitor().spec() + " needs validation data");
         }
         training = train;
         Batches batches = new Batches(train, batchSize, true, batchRng, net.dtype());

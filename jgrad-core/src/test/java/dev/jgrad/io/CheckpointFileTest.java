@@ -45,7 +45,7 @@ class CheckpointFileTest {
 
     Trainer trainer(Sequential net, int epochs) {
         return Trainer.builder(net, Losses.SOFTMAX_CROSS_ENTROPY).optimizer(new Adam(1e-3))
-                .schedule(Schedule.parse("plateau:0.5:1", epochs)).earlyStopping(new EarlyStopping("loss", 5, 0, true))
+                .schedule(Schedule.parse("plateau:0.5:1", epochs)).earlyStopping(dev.jgrad.train.EarlyStopping.on(dev.jgrad.train.Metric.LOSS, 5))
                 .epochs(epochs).batchSize(100).seed(2).checkpointDir(dir.resolve("run")).build();
     }
 

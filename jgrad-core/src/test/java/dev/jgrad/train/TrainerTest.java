@@ -134,7 +134,7 @@ class TrainerTest {
         Dataset.Split s = digits();
         Sequential net = net(1, 4);
         Trainer t = Trainer.builder(net, Losses.SOFTMAX_CROSS_ENTROPY).optimizer(new Adam(0.05)).epochs(30).batchSize(16)
-                .validation(s.validation()).earlyStopping(new EarlyStopping("loss", 2, 0, true)).build();
+                .validation(s.validation()).earlyStopping(EarlyStopping.on(Metric.LOSS, 2)).build();
         History h = t.fit(s.train());
         assertTrue(h.stoppedEarly(), "a high learning rate overfits quickly");
         int best = h.bestEpoch();
