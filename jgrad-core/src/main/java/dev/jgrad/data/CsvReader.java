@@ -27,6 +27,7 @@ import java.util.zip.GZIPInputStream;
  */
 public final class CsvReader {
 
+    /** What the label column is: decided from its values ({@code AUTO}), or as the user says. */
     public enum Task { AUTO, CLASSIFICATION, REGRESSION }
 
     /**

@@ -17,6 +17,7 @@ public final class AtomicFile {
     private AtomicFile() {
     }
 
+    /** Writes a file's whole content into the channel of the temporary file. */
     @FunctionalInterface
     public interface Writer {
         void write(FileChannel out) throws IOException;
