@@ -39,6 +39,9 @@ public final class AtomicFile {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
             if (dir != null) forceDirectory(dir);
+        } catch (IOException e) {
+            // A full disk or a closed device says only "No space left on device": name the file.
+            throw new IOException("cannot write " + abs + ": " + (e.getMessage() != null ? e.getMessage() : e), e);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -28,7 +28,7 @@ final class Checkpointer implements TrainingListener {
             Files.createDirectories(dir);
             CheckpointFile.write(file, trainer.checkpointModel(), trainer.state());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(e.getMessage(), e);   // AtomicFile names the file
         }
         trainer.checkpointed(r.epoch(), file);
     }
