@@ -20,8 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * and fewer columns than one panel (the classifier) run as dot products of rows ({@link VectorDots}).
  */
 final class VectorGemm {
-    static final VectorSpecies<Float> FS = VectorKernels.FS;
-    static final int L = VectorKernels.L;
+    static final VectorSpecies<Float> FS = VectorWidth.FS;
+    static final int L = VectorWidth.L;
     static final int MR = 6;
     static final int NR = 2 * L;
     /** Rows of A below which A·Bᵀ runs as dot products of rows rather than packed. */
