@@ -5,6 +5,7 @@ import dev.jgrad.data.Normalizer;
 import dev.jgrad.io.Json;
 import dev.jgrad.io.Model;
 import dev.jgrad.io.ModelFile;
+import dev.jgrad.nn.Activation;
 import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Losses;
@@ -74,8 +75,8 @@ final class GradcheckCommand implements Callable<Integer> {
             l = Losses.parse(loss);
             Sequential.Builder b = Sequential.builder(inputSize).dtype(DType.F64).seed(seed);
             NetworkSpec.parse(layers).addHidden(b, "none", 0);
-            String outAct = outputActivation != null ? outputActivation
-                    : l.fusesWith(Activations.SOFTMAX) ? "softmax" : "identity";
+            Activation outAct = outputActivation != null ? Activations.parse(outputActivation)
+                    : l.fusesWith(Activations.SOFTMAX) ? Activations.SOFTMAX : Activations.IDENTITY;
             b.dense(outputs, outAct);
             net = b.build();
         }

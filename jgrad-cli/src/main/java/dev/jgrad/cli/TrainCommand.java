@@ -6,6 +6,7 @@ import dev.jgrad.io.Json;
 import dev.jgrad.io.Model;
 import dev.jgrad.io.ModelFile;
 import dev.jgrad.kernel.Kernels;
+import dev.jgrad.kernel.WarmUp;
 import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.Init;
 import dev.jgrad.nn.Loss;
@@ -133,7 +134,7 @@ final class TrainCommand implements Callable<Integer> {
         Normalizer.Kind chosenNorm = normalize.equals("auto") ? null : Normalizer.Kind.parse(normalize);
         Metric monitored = Metric.parse(monitor);
         // Compiles the kernels while the data loads; otherwise the first steps run interpreted.
-        Thread warmUp = Kernels.warmUpInBackground();
+        Thread warmUp = WarmUp.inBackground();
 
         DataSource.Loaded loaded = DataSource.load(data, label, task, header, testFile, null);
         Dataset train = loaded.train(), test = loaded.test();

@@ -9,9 +9,10 @@ import dev.jgrad.tensor.Tensor;
 /**
  * Mini-batches over a dataset, in a seeded shuffled order (or in order), the last partial batch
  * kept. Rows are gathered into buffers owned by this object and reused: batch {@code b} stays
- * valid until the next call.
+ * valid until the next call. A batch is gathered at once ({@link #load(int)}) or selected and
+ * then copied in ranges of rows, which a caller with a thread pool may spread over it.
  */
-public final class Batches implements dev.jgrad.kernel.Parallel.Task {
+public final class Batches {
     private final Dataset data;
     private final int batchSize;
     private final boolean shuffle;
@@ -20,8 +21,8 @@ public final class Batches implements dev.jgrad.kernel.Parallel.Task {
     private final Tensor xBuf, tBuf;
     private Tensor x, t;
     private int rows = -1;
-    /** The batch being gathered in parallel: its start in this epoch's order, its rows, the task count. */
-    private int from, n, taskCount = 1;
+    /** The selected batch's start in this epoch's order. */
+    private int from;
 
     public Batches(Dataset data, int batchSize, boolean shuffle, Rng rng, DType dtype) {
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
@@ -52,14 +53,16 @@ public final class Batches implements dev.jgrad.kernel.Parallel.Task {
 
     /** Gathers batch b; then {@link #features()} and {@link #targets()} hold it. */
     public void load(int b) {
-        load(b, null);
+        gatherFeatures(0, select(b));
     }
 
     /**
-     * Gathers batch b with the rows split over a pool (random rows of a large dataset are
-     * memory-latency bound, so two cores fetch them faster than one). Each row is one copy.
+     * Makes batch b the current one and gathers its targets; its feature rows are then copied by
+     * {@link #gatherFeatures}, at once or in disjoint ranges on several threads (random rows of a
+     * large dataset are memory-latency bound, so two cores fetch them faster than one). Returns
+     * the batch's number of rows.
      */
-    public void load(int b, dev.jgrad.kernel.Parallel parallel) {
+    public int select(int b) {
         int from = b * batchSize, n = Math.min(batchSize, data.size() - from);
         if (n <= 0) throw new IndexOutOfBoundsException("batch " + b + " of " + count());
         if (n != rows) {
@@ -68,25 +71,23 @@ public final class Batches implements dev.jgrad.kernel.Parallel.Task {
             rows = n;
         }
         this.from = from;
-        this.n = n;
-        if (parallel == null || parallel.threads() == 1 || !(x instanceof FloatTensor)) {
-            gather(data.features(), x, from, 0, n);
-        } else {
-            taskCount = parallel.threads();
-            parallel.run(taskCount, this);
+        copyRows(data.targets(), t, 0, n);
+        return n;
+    }
+
+    /**
+     * Copies feature rows [r0, r1) of the selected batch into {@link #features()}, each row one
+     * copy; calls for disjoint ranges may run on different threads at once.
+     */
+    public void gatherFeatures(int r0, int r1) {
+        if (r0 < 0 || r1 > rows || r0 > r1) {
+            throw new IndexOutOfBoundsException("rows [" + r0 + ", " + r1 + ") of a batch of " + rows);
         }
-        gather(data.targets(), t, from, 0, n);
+        copyRows(data.features(), x, r0, r1);
     }
 
-    /** One share of a parallel gather: task i of T copies rows [n·i/T, n·(i+1)/T). */
-    @Override
-    public void run(int task) {
-        int r0 = n * task / taskCount, r1 = n * (task + 1) / taskCount;
-        if (r0 < r1) gather(data.features(), x, from, r0, r1);
-    }
-
-    /** Copies rows [r0, r1) of the batch starting at position from of this epoch's order. */
-    private void gather(FloatTensor src, Tensor dst, int from, int r0, int r1) {
+    /** Copies rows [r0, r1) of the selected batch, by this epoch's order, from src to dst. */
+    private void copyRows(FloatTensor src, Tensor dst, int r0, int r1) {
         int d = src.cols();
         float[] s = src.data();
         if (dst instanceof FloatTensor f) {

@@ -69,6 +69,16 @@ public final class Parallel implements AutoCloseable {
         return threads;
     }
 
+    /**
+     * The ids of this pool's worker threads, for accounting per thread (such as the bytes each
+     * allocates); the caller of {@link #run}, which takes tasks too, is not among them.
+     */
+    public long[] workerThreadIds() {
+        long[] ids = new long[workers.length];
+        for (int i = 0; i < ids.length; i++) ids[i] = workers[i].threadId();
+        return ids;
+    }
+
     /** Runs tasks {@code 0 .. n-1} and returns when all are done; the first failure is rethrown. */
     public void run(int n, Task t) {
         if (n <= 0) return;

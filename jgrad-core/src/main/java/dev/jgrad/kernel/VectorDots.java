@@ -22,10 +22,10 @@ import jdk.incubator.vector.VectorSpecies;
  * rearranges).
  */
 final class VectorDots {
-    private static final VectorSpecies<Float> FS = VectorKernels.FS;
-    private static final int L = VectorKernels.L;
-    private static final VectorShuffle<Float> S1 = VectorGemm.SWAP1, S2 = VectorGemm.SWAP2, S4 = VectorGemm.SWAP4;
-    private static final VectorMask<Float> O1 = VectorGemm.ODD1, O2 = VectorGemm.ODD2, O4 = VectorGemm.ODD4;
+    private static final VectorSpecies<Float> FS = VectorWidth.FS;
+    private static final int L = VectorWidth.L;
+    private static final VectorShuffle<Float> S1 = GemmPacking.SWAP1, S2 = GemmPacking.SWAP2, S4 = GemmPacking.SWAP4;
+    private static final VectorMask<Float> O1 = GemmPacking.ODD1, O2 = GemmPacking.ODD2, O4 = GemmPacking.ODD4;
 
     private VectorDots() {
     }

@@ -3,31 +3,21 @@ package dev.jgrad.kernel;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Kernels on the Vector API (jdk.incubator.vector), loaded by name from {@link Kernels} only
- * when the module is readable: the float32 GEMM ({@link VectorGemm}) and the fused element-wise
- * passes of a training step, each mirroring the scalar reference's arithmetic.
+ * when the module is readable: the float32 GEMM ({@link VectorGemm}) and the passes over rows
+ * and whole buffers, each mirroring the scalar reference's arithmetic.
  *
  * <p>float64 is the dtype of exact checks, not of training: its GEMM stays the reference loop.
  */
 final class VectorKernels implements Kernels {
-    static final VectorSpecies<Float> FS = floatSpecies();
-    static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED.vectorBitSize() == FS.vectorBitSize()
-            ? DoubleVector.SPECIES_PREFERRED
-            : VectorSpecies.of(double.class, VectorShape.forBitSize(FS.vectorBitSize()));
-    static final int L = FS.length();
+    private static final VectorSpecies<Float> FS = VectorWidth.FS;
+    private static final VectorSpecies<Double> DS = VectorWidth.DS;
+    private static final int L = VectorWidth.L;
     /** Rounds of {@link #warmUp()}: past C2's invocation thresholds for every kernel it calls. */
     private static final int WARM_UP_ROUNDS = 4000;
-
-    /** -Djgrad.vector.bits=128|256|512 forces a vector width; tests use it to cover other machines. */
-    private static VectorSpecies<Float> floatSpecies() {
-        String bits = System.getProperty("jgrad.vector.bits");
-        if (bits == null || bits.isBlank()) return FloatVector.SPECIES_PREFERRED;
-        return VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(bits.trim())));
-    }
 
     public VectorKernels() {
         if (FS.vectorBitSize() < 128) {
@@ -37,16 +27,16 @@ final class VectorKernels implements Kernels {
 
     /**
      * Small products in the three layouts (full and edge tiles, both packings of B, the
-     * transposed A, one and two blocks of k), one-row products, and the element-wise kernels,
-     * repeated past the JIT's thresholds. Every loop's tail runs too (k, n and lengths are not
-     * multiples of a vector), or the compiled code would meet it first in real data and fall
-     * back to the interpreter. The first rounds are short: interpreted vector code is slow.
+     * transposed A, one and two blocks of k), one-row products, and the passes over rows and
+     * buffers, repeated past the JIT's thresholds. Every loop's tail runs too (k, n and lengths
+     * are not multiples of a vector), or the compiled code would meet it first in real data and
+     * fall back to the interpreter. The first rounds are short: interpreted vector code is slow.
      */
     @Override
     public void warmUp() {
         int m = 7, n = 30, kMax = 300, len = 1283;
         float[] a = new float[m * kMax], b = new float[kMax * n], c = new float[m * n], v = new float[n];
-        float[] p = new float[len], g = new float[len], s1 = new float[len], s2 = new float[len];
+        float[] g = new float[len];
         try (Parallel one = Parallel.create(1)) {
             for (int i = 0; i < WARM_UP_ROUNDS; i++) {
                 int k = i < WARM_UP_ROUNDS / 4 ? 13 : i % 8 == 0 ? kMax : 61;
@@ -56,11 +46,8 @@ final class VectorKernels implements Kernels {
                 gemm(one, 1, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // one sample
                 gemm(one, m, 10, k, a, 0, k, 1, b, 0, 1, k, c, 0, 10, false); // the classifier's X·Wᵀ
                 gemm(one, m, 24, k, a, 0, k, 1, b, 0, 24, 1, c, 0, 24, false); // a last panel one vector wide
-                biasRelu(c, 0, c, 0, m, n, v, 0);
-                reluBackward(c, 0, c, 0, c, 0, m * n);
                 addColumnSums(c, 0, m, n, v, 0);
                 addRowVector(c, 0, m, n, v, 0);
-                adam(p, 0, g, 0, s1, s2, 0, len, 0.9f, 0.999f, 1e-3f, 1f, 1e-8f, 1f, 0f);
                 firstNonFinite(g, 0, len);
             }
         }
@@ -176,55 +163,5 @@ final class VectorKernels implements Kernels {
         }
         for (; i < len; i++) if (!Double.isFinite(a[off + i])) return i;
         return -1;
-    }
-
-    @Override
-    public void adam(float[] p, int po, float[] g, int go, float[] m, float[] v, int so, int n,
-                     float beta1, float beta2, float stepSize, float bc2Sqrt, float eps, float shrink, float l2) {
-        float c1 = 1 - beta1, c2 = 1 - beta2, step = stepSize * bc2Sqrt, epsHat = eps * bc2Sqrt;
-        int bound = FS.loopBound(n), i = 0;
-        // The same operations in the same order as the scalar loop, so both give the same bits.
-        for (; i < bound; i += L) {
-            FloatVector pi = FloatVector.fromArray(FS, p, po + i).mul(shrink);
-            FloatVector gi = FloatVector.fromArray(FS, g, go + i).add(pi.mul(l2));
-            FloatVector mi = FloatVector.fromArray(FS, m, so + i).mul(beta1).add(gi.mul(c1));
-            FloatVector vi = FloatVector.fromArray(FS, v, so + i).mul(beta2).add(gi.mul(c2).mul(gi));
-            mi.intoArray(m, so + i);
-            vi.intoArray(v, so + i);
-            pi.sub(mi.mul(step).div(vi.sqrt().add(epsHat))).intoArray(p, po + i);
-        }
-        // The tail: the reference loop itself, whose arithmetic the vector loop above mirrors.
-        ScalarKernels.INSTANCE.adam(p, po + i, g, go + i, m, v, so + i, n - i, beta1, beta2, stepSize, bc2Sqrt, eps, shrink, l2);
-    }
-
-    @Override
-    public void biasRelu(float[] z, int zOff, float[] y, int yOff, int m, int n, float[] b, int bOff) {
-        int bound = FS.loopBound(n);
-        FloatVector zero = FloatVector.zero(FS);
-        for (int i = 0; i < m; i++) {
-            int zi = zOff + i * n, yi = yOff + i * n;
-            int j = 0;
-            for (; j < bound; j += L) {
-                FloatVector v = FloatVector.fromArray(FS, z, zi + j).add(FloatVector.fromArray(FS, b, bOff + j));
-                v.intoArray(z, zi + j);
-                v.max(zero).intoArray(y, yi + j);
-            }
-            for (; j < n; j++) {
-                float v = z[zi + j] + b[bOff + j];
-                z[zi + j] = v;
-                y[yi + j] = Math.max(v, 0f);
-            }
-        }
-    }
-
-    @Override
-    public void reluBackward(float[] z, int zOff, float[] g, int gOff, float[] d, int dOff, int n) {
-        int bound = FS.loopBound(n), i = 0;
-        FloatVector zero = FloatVector.zero(FS);
-        for (; i < bound; i += L) {
-            FloatVector zv = FloatVector.fromArray(FS, z, zOff + i);
-            zero.blend(FloatVector.fromArray(FS, g, gOff + i), zv.compare(VectorOperators.GT, 0f)).intoArray(d, dOff + i);
-        }
-        for (; i < n; i++) d[dOff + i] = z[zOff + i] > 0 ? g[gOff + i] : 0f;
     }
 }

@@ -1,6 +1,6 @@
 package dev.jgrad.nn;
 
-import dev.jgrad.kernel.Kernels;
+import dev.jgrad.kernel.FusedPasses;
 import dev.jgrad.tensor.DoubleTensor;
 import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Tensor;
@@ -185,7 +185,7 @@ public final class Activations {
                 if (fb.size() != z.cols()) {
                     throw new IllegalArgumentException("bias " + bias.shape() + " does not match rows of " + z.shape());
                 }
-                Kernels.get().biasRelu(fz.data(), fz.offset(), fy.data(), fy.offset(), z.rows(), z.cols(), fb.data(), fb.offset());
+                FusedPasses.get().biasRelu(fz.data(), fz.offset(), fy.data(), fy.offset(), z.rows(), z.cols(), fb.data(), fb.offset());
             } else {
                 super.forwardWithBias(z, bias, y);
             }
@@ -208,7 +208,7 @@ public final class Activations {
             if (z instanceof FloatTensor fz && g instanceof FloatTensor fg && delta instanceof FloatTensor fd) {
                 checkSame(z, g);
                 checkSame(z, delta);
-                Kernels.get().reluBackward(fz.data(), fz.offset(), fg.data(), fg.offset(), fd.data(), fd.offset(), z.size());
+                FusedPasses.get().reluBackward(fz.data(), fz.offset(), fg.data(), fg.offset(), fd.data(), fd.offset(), z.size());
             } else {
                 super.backward(z, y, g, delta);
             }

@@ -370,10 +370,6 @@ public final class Sequential implements AutoCloseable {
             return add(new Dense(width, out, activation));
         }
 
-        public Builder dense(int out, String activation) {
-            return dense(out, Activations.parse(activation));
-        }
-
         public Builder dense(int out, Activation activation, Init init) {
             return add(new Dense(width, out, activation, init));
         }

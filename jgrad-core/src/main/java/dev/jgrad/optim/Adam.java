@@ -1,6 +1,6 @@
 package dev.jgrad.optim;
 
-import dev.jgrad.kernel.Kernels;
+import dev.jgrad.kernel.FusedPasses;
 
 /**
  * Adam and AdamW, as torch.optim.Adam and torch.optim.AdamW:
@@ -98,7 +98,7 @@ public final class Adam extends FlatOptimizer {
         float[] m = f("exp_avg"), v = f("exp_avg_sq");
         if (!amsgrad) {
             // The hot path: one fused pass in the chosen kernels.
-            Kernels.get().adam(p, po + from, g, go + from, m, v, from, to - from, (float) beta1, (float) beta2, (float) stepSize, (float) bc2Sqrt,
+            FusedPasses.get().adam(p, po + from, g, go + from, m, v, from, to - from, (float) beta1, (float) beta2, (float) stepSize, (float) bc2Sqrt,
                     (float) eps, decoupled ? (float) (1 - lr * weightDecay) : 1f, decoupled ? 0f : (float) weightDecay);
             return;
         }

@@ -121,7 +121,7 @@ public final class Trainer {
             long correct = 0;
             int seen = 0;
             for (int b = 0; b < count; b++) {
-                batches.load(b, net.parallel());
+                BatchGather.load(batches, b, net.parallel());
                 Tensor x = batches.features(), t = batches.targets();
                 optimizer.setLearningRate(baseLr * schedule.factor(epoch, (double) b / count));
                 double value = step.run(x, t, epoch, b);

@@ -55,8 +55,8 @@ public class GradientCheckTest {
     public static Sequential network(List<String> hidden, String output, int in, int outWidth, long seed) {
         Sequential.Builder b = Sequential.builder(in).dtype(DType.F64).seed(seed);
         int[] widths = {4, 3, 5};
-        for (int i = 0; i < hidden.size(); i++) b.dense(widths[i], hidden.get(i));
-        return b.dense(outWidth, output).build();
+        for (int i = 0; i < hidden.size(); i++) b.dense(widths[i], Activations.parse(hidden.get(i)));
+        return b.dense(outWidth, Activations.parse(output)).build();
     }
 
     public static Tensor randomInput(int rows, int cols, long seed) {

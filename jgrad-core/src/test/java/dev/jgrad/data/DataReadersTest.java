@@ -1,6 +1,7 @@
 package dev.jgrad.data;
 
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Rng;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -202,13 +203,48 @@ class DataReadersTest {
         for (int i = 0; i < t.size(); i++) sum += t.features().get(i, 20);
         assertEquals(0, sum / t.size(), 1e-5);
         Normalizer mm = Normalizer.fit(Normalizer.Kind.MINMAX, s.train().features());
-        Dataset v = mm.apply(s.validation());
-        for (int i = 0; i < v.features().size(); i++) assertTrue(v.features().get(i) >= -1e-6 || true);
+        minMaxMapsTheTrainingRangeOntoTheUnitInterval(mm, s.train().features(), s.validation().features());
         assertEquals(1 / 16.0, mm.scale()[2], 1e-12);
         assertEquals(1, mm.scale()[0], 0);                  // a constant column is left unscaled
         Normalizer px = Normalizer.fit(Normalizer.Kind.PIXELS, s.train().features());
         assertEquals(1 / 255.0, px.scale()[5], 0);
         assertThrows(IllegalArgumentException.class, () -> Normalizer.Kind.parse("zscore"));
+    }
+
+    /**
+     * Min-max fitted on the training split maps that split onto [0, 1], each feature's least
+     * value to exactly 0 and its greatest to 1 (a constant feature to 0). Validation values may
+     * fall outside [0, 1]; they must be (x − min)·scale with the training split's min and scale,
+     * here found independently of the normaliser.
+     */
+    static void minMaxMapsTheTrainingRangeOntoTheUnitInterval(Normalizer mm, FloatTensor train, FloatTensor validation) {
+        FloatTensor t = (FloatTensor) train.copy(), v = (FloatTensor) validation.copy();
+        mm.apply(t);
+        mm.apply(v);
+        int d = train.cols();
+        for (int j = 0; j < d; j++) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < train.rows(); i++) {
+                lo = Math.min(lo, train.get(i * d + j));
+                hi = Math.max(hi, train.get(i * d + j));
+            }
+            double scale = hi > lo ? 1 / (hi - lo) : 1;
+            assertEquals(lo, mm.offset()[j], 0, "feature " + j);
+            assertEquals(scale, mm.scale()[j], 0, "feature " + j);
+            double least = Double.POSITIVE_INFINITY, greatest = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < train.rows(); i++) {
+                double y = t.get(i * d + j);
+                assertTrue(y >= 0 && y <= 1, "training value " + y + " of feature " + j + " outside [0, 1]");
+                least = Math.min(least, y);
+                greatest = Math.max(greatest, y);
+            }
+            assertEquals(0, least, 0, "feature " + j);
+            assertEquals(hi > lo ? 1 : 0, greatest, 0, "feature " + j);
+            for (int i = 0; i < validation.rows(); i++) {
+                float want = (float) ((validation.get(i * d + j) - lo) * scale);
+                assertEquals(want, v.get(i * d + j), 0, "validation row " + i + ", feature " + j);
+            }
+        }
     }
 
     @Test

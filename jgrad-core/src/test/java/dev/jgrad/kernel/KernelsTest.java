@@ -326,38 +326,4 @@ class KernelsTest {
             assertEquals(-1, VEC.firstNonFinite(huge, 0, len), "the largest finite values are finite");
         }
     }
-
-    @Test
-    void fusedAdamMatchesTheReferenceBitForBit() {
-        for (int n : SIZES) {
-            float[] p = random(n, 11), g = random(n, 12), m = random(n, 13), v = random(n, 14);
-            for (int i = 0; i < n; i++) v[i] = Math.abs(v[i]);
-            float[] p2 = p.clone(), m2 = m.clone(), v2 = v.clone();
-            REF.adam(p, 0, g, 0, m, v, 0, n, 0.9f, 0.999f, 0.01f, 0.03f, 1e-8f, 0.999f, 0.01f);
-            VEC.adam(p2, 0, g, 0, m2, v2, 0, n, 0.9f, 0.999f, 0.01f, 0.03f, 1e-8f, 0.999f, 0.01f);
-            assertArrayEquals(p, p2, "parameters, n=" + n);
-            assertArrayEquals(m, m2);
-            assertArrayEquals(v, v2);
-        }
-    }
-
-    @Test
-    void reluKernelsMatchTheReference() {
-        for (int m : new int[]{1, 3, 13}) {
-            for (int n : SIZES) {
-                float[] z = random(m * n, 21), b = random(n, 22), y1 = new float[m * n], y2 = new float[m * n];
-                float[] z2 = z.clone();
-                REF.biasRelu(z, 0, y1, 0, m, n, b, 0);
-                VEC.biasRelu(z2, 0, y2, 0, m, n, b, 0);
-                assertArrayEquals(z, z2);
-                assertArrayEquals(y1, y2);
-                for (float v : y1) assertTrue(v >= 0);
-                float[] g = random(m * n, 23), d1 = new float[m * n], d2 = new float[m * n];
-                REF.reluBackward(z, 0, g, 0, d1, 0, m * n);
-                VEC.reluBackward(z, 0, g, 0, d2, 0, m * n);
-                assertArrayEquals(d1, d2);
-                for (int i = 0; i < m * n; i++) assertEquals(z[i] > 0 ? g[i] : 0f, d1[i]);
-            }
-        }
-    }
 }

@@ -2,10 +2,15 @@ package dev.jgrad.kernel;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ParallelTest {
 
@@ -17,6 +22,23 @@ class ParallelTest {
                 for (int round = 0; round < 50; round++) p.run(n, hits::incrementAndGet);
                 for (int i = 0; i < n; i++) assertEquals(50, hits.get(i), "task " + i + " of " + n);
             }
+        }
+    }
+
+    @Test
+    void tasksRunOnTheCallerAndTheWorkersWhoseIdsThePoolGives() {
+        try (Parallel p = Parallel.create(3)) {
+            long[] workers = p.workerThreadIds();
+            assertEquals(2, workers.length);
+            Set<Long> allowed = new HashSet<>(List.of(workers[0], workers[1],
+                    Thread.currentThread().threadId()));
+            assertEquals(3, allowed.size(), "distinct threads");
+            Set<Long> seen = ConcurrentHashMap.newKeySet();
+            for (int round = 0; round < 20; round++) p.run(64, i -> seen.add(Thread.currentThread().threadId()));
+            assertTrue(allowed.containsAll(seen), seen + " outside " + allowed);
+        }
+        try (Parallel one = Parallel.create(1)) {
+            assertEquals(0, one.workerThreadIds().length);
         }
     }
 

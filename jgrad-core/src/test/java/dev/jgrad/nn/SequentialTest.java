@@ -50,8 +50,8 @@ class SequentialTest {
         for (Object[] c : cases) {
             for (DType dt : DType.values()) {
                 Loss loss = (Loss) c[1];
-                Sequential a = Sequential.builder(12).seed(5).dense(20, Activations.RELU).dense(6, (String) c[0]).build().to(dt);
-                Sequential b = Sequential.builder(12).seed(5).dense(20, Activations.RELU).dense(6, (String) c[0]).build().to(dt);
+                Sequential a = Sequential.builder(12).seed(5).dense(20, Activations.RELU).dense(6, Activations.parse((String) c[0])).build().to(dt);
+                Sequential b = Sequential.builder(12).seed(5).dense(20, Activations.RELU).dense(6, Activations.parse((String) c[0])).build().to(dt);
                 Tensor x = random(dt, 9, 12, 7);
                 Tensor t = loss == Losses.BCE_WITH_LOGITS ? Tensor.zeros(dt, 9, 6) : Tensor.zeros(dt, 9, 1);
                 for (int i = 0; i < 9; i++) {
@@ -82,7 +82,7 @@ class SequentialTest {
         for (Loss loss : new Loss[]{Losses.SOFTMAX_CROSS_ENTROPY, Losses.MSE}) {
             for (int threads : new int[]{1, 2}) {
                 Sequential net = Sequential.builder(12).seed(4).threads(threads).dense(40, Activations.TANH).batchNorm()
-                        .dense(30, Activations.RELU).layerNorm().dense(6, loss == Losses.MSE ? "sigmoid" : "softmax").build();
+                        .dense(30, Activations.RELU).layerNorm().dense(6, loss == Losses.MSE ? Activations.SIGMOID : Activations.SOFTMAX).build();
                 Tensor x1 = random(DType.F32, 9, 12, 1), x2 = random(DType.F32, 9, 12, 2);
                 Tensor t = loss == Losses.MSE ? random(DType.F32, 9, 6, 3) : Tensor.zeros(DType.F32, 9, 1);
                 if (loss != Losses.MSE) for (int i = 0; i < 9; i++) t.set(i, i % 6);

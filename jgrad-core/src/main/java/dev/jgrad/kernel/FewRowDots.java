@@ -1,0 +1,78 @@
+package dev.jgrad.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link VectorGemm}'s path for a few rows of A against a transposed B (inference, X·Wᵀ): dot
+ * products straight from the contiguous rows of A and W, which beats packing all of W for so
+ * little use. Each element of C is one dot product, summed the same way whichever part of the
+ * columns holds it: vector accumulators over the whole vectors of k, their lanes in lane order,
+ * then the remaining steps of k in order.
+ */
+final class FewRowDots {
+    private static final VectorSpecies<Float> FS = VectorWidth.FS;
+    private static final int L = VectorWidth.L;
+
+    private FewRowDots() {
+    }
+
+    /**
+     * C[i, j] (+)= Σ_p A[i, p]·B[j, p] for columns j0 ≤ j < n, both rows contiguous in p; four
+     * columns at a time. {@code lanes} holds one vector's lanes while they are summed.
+     */
+    static void product(int m, int j0, int n, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
+                        float[] c, int cOff, int ldc, boolean accumulate, float[] lanes) {
+        int bound = FS.loopBound(k);
+        for (int i = 0; i < m; i++) {
+            int ai = aOff + i * aRs;
+            int j = j0;
+            for (; j + 4 <= n; j += 4) {
+                int b0 = bOff + j * bCs, b1 = b0 + bCs, b2 = b1 + bCs, b3 = b2 + bCs;
+                FloatVector s0 = FloatVector.zero(FS), s1 = FloatVector.zero(FS), s2 = FloatVector.zero(FS), s3 = FloatVector.zero(FS);
+                int p = 0;
+                for (; p < bound; p += L) {
+                    FloatVector x = FloatVector.fromArray(FS, a, ai + p);
+                    s0 = x.fma(FloatVector.fromArray(FS, b, b0 + p), s0);
+                    s1 = x.fma(FloatVector.fromArray(FS, b, b1 + p), s1);
+                    s2 = x.fma(FloatVector.fromArray(FS, b, b2 + p), s2);
+                    s3 = x.fma(FloatVector.fromArray(FS, b, b3 + p), s3);
+                }
+                float d0 = sum(s0, lanes), d1 = sum(s1, lanes), d2 = sum(s2, lanes), d3 = sum(s3, lanes);
+                for (; p < k; p++) {
+                    float x = a[ai + p];
+                    d0 = Math.fma(x, b[b0 + p], d0);
+                    d1 = Math.fma(x, b[b1 + p], d1);
+                    d2 = Math.fma(x, b[b2 + p], d2);
+                    d3 = Math.fma(x, b[b3 + p], d3);
+                }
+                int ci = cOff + i * ldc + j;
+                c[ci] = accumulate ? c[ci] + d0 : d0;
+                c[ci + 1] = accumulate ? c[ci + 1] + d1 : d1;
+                c[ci + 2] = accumulate ? c[ci + 2] + d2 : d2;
+                c[ci + 3] = accumulate ? c[ci + 3] + d3 : d3;
+            }
+            for (; j < n; j++) {
+                int bj = bOff + j * bCs;
+                FloatVector s0 = FloatVector.zero(FS);
+                int p = 0;
+                for (; p < bound; p += L) s0 = FloatVector.fromArray(FS, a, ai + p).fma(FloatVector.fromArray(FS, b, bj + p), s0);
+                float d0 = sum(s0, lanes);
+                for (; p < k; p++) d0 = Math.fma(a[ai + p], b[bj + p], d0);
+                int ci = cOff + i * ldc + j;
+                c[ci] = accumulate ? c[ci] + d0 : d0;
+            }
+        }
+    }
+
+    /**
+     * The lanes of v summed in lane order. reduceLanes may add in any order, and does differ
+     * between interpreted and compiled code, which would make results depend on JIT timing.
+     */
+    private static float sum(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        float s = 0;
+        for (int i = 0; i < L; i++) s += lanes[i];
+        return s;
+    }
+}
