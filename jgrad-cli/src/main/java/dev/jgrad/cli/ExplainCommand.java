@@ -4,6 +4,7 @@ import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Sequential;
+import dev.jgrad.nn.SequentialBuilder;
 import dev.jgrad.tensor.DType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,7 +45,7 @@ final class ExplainCommand implements Callable<Integer> {
         Loss l = Losses.parse(loss);
         NetworkSpec ns = NetworkSpec.parse(layers);
         if (ns.widths().isEmpty()) throw new IllegalArgumentException("usage: --layers needs at least the output layer");
-        Sequential.Builder b = Sequential.builder(inputSize).dtype(DType.F64).seed(seed);
+        SequentialBuilder b = Sequential.builder(inputSize).dtype(DType.F64).seed(seed);
         for (int i = 0; i < ns.widths().size(); i++) b.dense(ns.widths().get(i), ns.activations().get(i));
         Sequential net = b.build();
         Random r = new Random(seed + 1);

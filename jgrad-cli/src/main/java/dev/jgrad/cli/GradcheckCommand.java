@@ -10,6 +10,7 @@ import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Sequential;
+import dev.jgrad.nn.SequentialBuilder;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
@@ -73,7 +74,7 @@ final class GradcheckCommand implements Callable<Integer> {
             unitRange = m.normalizer().kind() == Normalizer.Kind.PIXELS || m.normalizer().kind() == Normalizer.Kind.MINMAX;
         } else {
             l = Losses.parse(loss);
-            Sequential.Builder b = Sequential.builder(inputSize).dtype(DType.F64).seed(seed);
+            SequentialBuilder b = Sequential.builder(inputSize).dtype(DType.F64).seed(seed);
             NetworkSpec.parse(layers).addHidden(b, "none", 0);
             Activation outAct = outputActivation != null ? Activations.parse(outputActivation)
                     : l.fusesWith(Activations.SOFTMAX) ? Activations.SOFTMAX : Activations.IDENTITY;

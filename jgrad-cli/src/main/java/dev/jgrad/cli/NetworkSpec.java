@@ -4,6 +4,7 @@ import dev.jgrad.nn.Activation;
 import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.Init;
 import dev.jgrad.nn.Sequential;
+import dev.jgrad.nn.SequentialBuilder;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -54,12 +55,12 @@ record NetworkSpec(List<Integer> widths, List<Activation> activations) {
     }
 
     /** Adds the hidden layers (each optionally followed by a normalisation layer and dropout) to a builder. */
-    void addHidden(Sequential.Builder b, String norm, double dropout) {
+    void addHidden(SequentialBuilder b, String norm, double dropout) {
         addHidden(b, norm, dropout, null);
     }
 
     /** As above, with one initialisation for every layer (null: each activation's default). */
-    void addHidden(Sequential.Builder b, String norm, double dropout, Init init) {
+    void addHidden(SequentialBuilder b, String norm, double dropout, Init init) {
         for (int i = 0; i < widths.size(); i++) {
             if (init != null) b.dense(widths.get(i), activations.get(i), init);
             else b.dense(widths.get(i), activations.get(i));

@@ -12,6 +12,7 @@ import dev.jgrad.nn.Init;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Sequential;
+import dev.jgrad.nn.SequentialBuilder;
 import dev.jgrad.optim.Optimizer;
 import dev.jgrad.optim.OptimizerKind;
 import dev.jgrad.optim.Schedule;
@@ -164,7 +165,7 @@ final class TrainCommand implements Callable<Integer> {
                 : classify ? (labelSmoothing > 0 ? Losses.softmaxCrossEntropy(labelSmoothing) : Losses.SOFTMAX_CROSS_ENTROPY)
                 : Losses.MSE;
         NetworkSpec ns = NetworkSpec.parse(layers);
-        Sequential.Builder b = Sequential.builder(train.featureCount()).seed(seed);
+        SequentialBuilder b = Sequential.builder(train.featureCount()).seed(seed);
         if (threads != null) b.threads(threads);
         Init weightInit = init == null ? null : Init.parse(init);
         ns.addHidden(b, norm, dropout, weightInit);

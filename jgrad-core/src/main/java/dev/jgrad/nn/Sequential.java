@@ -50,7 +50,7 @@ public final class Sequential implements AutoCloseable {
     private Tensor lossGrad;
     private Tensor inputGradient;
 
-    private Sequential(int inputSize, List<Layer> layers, DType dtype, Parallel parallel, boolean ownsParallel) {
+    Sequential(int inputSize, List<Layer> layers, DType dtype, Parallel parallel, boolean ownsParallel) {
         if (layers.isEmpty()) throw new IllegalArgumentException("a network needs at least one layer");
         int width = inputSize;
         for (int i = 0; i < layers.size(); i++) {
@@ -95,8 +95,9 @@ public final class Sequential implements AutoCloseable {
         return new Sequential(inputSize, layers, dtype, parallel, false);
     }
 
-    public static Builder builder(int inputSize) {
-        return new Builder(inputSize);
+    /** A network built layer by layer, starting from inputs of this width. */
+    public static SequentialBuilder builder(int inputSize) {
+        return new SequentialBuilder(inputSize);
     }
 
     /** Re-initialises every parameter from the seed, and seeds training-time randomness from it too. */
@@ -348,88 +349,5 @@ public final class Sequential implements AutoCloseable {
     @Override
     public void close() {
         if (ownsParallel) parallel.close();
-    }
-
-    /** Builds a network layer by layer; each layer's input is the previous layer's output. */
-    public static final class Builder {
-        private final int inputSize;
-        private final List<Layer> layers = new ArrayList<>();
-        private int width;
-        private DType dtype = DType.F32;
-        private long seed = 1;
-        private Parallel parallel;
-        private boolean ownsParallel;
-
-        private Builder(int inputSize) {
-            if (inputSize <= 0) throw new IllegalArgumentException("input size must be positive, got " + inputSize);
-            this.inputSize = inputSize;
-            this.width = inputSize;
-        }
-
-        public Builder dense(int out, Activation activation) {
-            return add(new Dense(width, out, activation));
-        }
-
-        public Builder dense(int out, Activation activation, Init init) {
-            return add(new Dense(width, out, activation, init));
-        }
-
-        /** Inverted dropout with drop probability p. */
-        public Builder dropout(double p) {
-            return add(new Dropout(width, p));
-        }
-
-        public Builder batchNorm() {
-            return add(new BatchNorm(width));
-        }
-
-        public Builder layerNorm() {
-            return add(new LayerNorm(width));
-        }
-
-        public Builder add(Layer layer) {
-            if (layer.inputSize() != width) {
-                throw new IllegalArgumentException(layer.describe() + " takes [B, " + layer.inputSize()
-                        + "] but the network so far gives [B, " + width + "]");
-            }
-            layers.add(layer);
-            width = layer.outputSize();
-            return this;
-        }
-
-        /** The width the next layer will receive. */
-        public int width() {
-            return width;
-        }
-
-        public Builder dtype(DType dtype) {
-            this.dtype = dtype;
-            return this;
-        }
-
-        public Builder seed(long seed) {
-            this.seed = seed;
-            return this;
-        }
-
-        /** A pool of this network's own with this many threads (default: the shared pool, one per processor). */
-        public Builder threads(int threads) {
-            this.parallel = Parallel.create(threads);
-            this.ownsParallel = true;
-            return this;
-        }
-
-        public Builder parallel(Parallel parallel) {
-            this.parallel = parallel;
-            this.ownsParallel = false;
-            return this;
-        }
-
-        public Sequential build() {
-            Parallel p = parallel != null ? parallel : Parallel.common();
-            Sequential s = new Sequential(inputSize, layers, dtype, p, ownsParallel);
-            s.initialize(seed);
-            return s;
-        }
     }
 }

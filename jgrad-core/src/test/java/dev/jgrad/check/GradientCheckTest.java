@@ -4,6 +4,7 @@ import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Sequential;
+import dev.jgrad.nn.SequentialBuilder;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -53,7 +54,7 @@ public class GradientCheckTest {
     }
 
     public static Sequential network(List<String> hidden, String output, int in, int outWidth, long seed) {
-        Sequential.Builder b = Sequential.builder(in).dtype(DType.F64).seed(seed);
+        SequentialBuilder b = Sequential.builder(in).dtype(DType.F64).seed(seed);
         int[] widths = {4, 3, 5};
         for (int i = 0; i < hidden.size(); i++) b.dense(widths[i], Activations.parse(hidden.get(i)));
         return b.dense(outWidth, Activations.parse(output)).build();
