@@ -40,21 +40,22 @@ public final class LayerConfig {
     }
 
     public LayerConfig put(String key, int value) {
-        values.put(key, value);
-        return this;
+        return putValue(key, value);
     }
 
     public LayerConfig put(String key, double value) {
-        values.put(key, value);
-        return this;
+        return putValue(key, value);
     }
 
     public LayerConfig put(String key, String value) {
-        values.put(key, value);
-        return this;
+        return putValue(key, value);
     }
 
     public LayerConfig put(String key, boolean value) {
+        return putValue(key, value);
+    }
+
+    private LayerConfig putValue(String key, Object value) {
         values.put(key, value);
         return this;
     }

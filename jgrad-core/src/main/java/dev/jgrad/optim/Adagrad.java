@@ -29,27 +29,16 @@ public final class Adagrad extends FlatOptimizer {
      * Adagrad's settings, starting from PyTorch's defaults: learning rate 1e-2, no learning-rate
      * decay, no weight decay, accumulator 0, eps 1e-10. Each setter checks its argument.
      */
-    public static final class Builder {
-        private double lr = 1e-2, lrDecay, weightDecay, initialAccumulator, eps = 1e-10;
+    public static final class Builder extends OptimizerBuilder<Builder> {
+        private double lrDecay, initialAccumulator, eps = 1e-10;
 
         private Builder() {
-        }
-
-        /** η, at least 0. */
-        public Builder learningRate(double lr) {
-            this.lr = requireNonNegative("learningRate", lr);
-            return this;
+            super(1e-2);
         }
 
         /** The learning-rate decay per step, at least 0: step t uses η / (1 + (t − 1)·decay). */
         public Builder lrDecay(double lrDecay) {
             this.lrDecay = requireNonNegative("lrDecay", lrDecay);
-            return this;
-        }
-
-        /** λ, the L2 term added to the gradient, at least 0. */
-        public Builder weightDecay(double weightDecay) {
-            this.weightDecay = requireNonNegative("weightDecay", weightDecay);
             return this;
         }
 
@@ -65,7 +54,7 @@ public final class Adagrad extends FlatOptimizer {
             return this;
         }
 
-        /** An optimizer with these settings and fresh state; the builder can be used again. */
+        @Override
         public Adagrad build() {
             return new Adagrad(this);
         }

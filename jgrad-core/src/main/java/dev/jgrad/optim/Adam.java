@@ -41,17 +41,12 @@ public final class Adam extends FlatOptimizer {
      * Adam's settings, starting from PyTorch's defaults: learning rate 1e-3, betas (0.9, 0.999),
      * eps 1e-8, weight decay 0, coupled (L2) decay, no AMSGrad. Each setter checks its argument.
      */
-    public static final class Builder {
-        private double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay;
+    public static final class Builder extends OptimizerBuilder<Builder> {
+        private double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
         private boolean decoupled, amsgrad;
 
         private Builder() {
-        }
-
-        /** η, at least 0. */
-        public Builder learningRate(double lr) {
-            this.lr = requireNonNegative("learningRate", lr);
-            return this;
+            super(1e-3);
         }
 
         /** The decay rates β₁ of the first moment and β₂ of the second, each in [0, 1). */
@@ -67,12 +62,6 @@ public final class Adam extends FlatOptimizer {
             return this;
         }
 
-        /** λ, at least 0: an L2 term in the gradient, or with {@link #decoupled} a shrinking of the weights. */
-        public Builder weightDecay(double weightDecay) {
-            this.weightDecay = requireNonNegative("weightDecay", weightDecay);
-            return this;
-        }
-
         /** Whether weight decay is decoupled from the gradient, which makes this AdamW. */
         public Builder decoupled(boolean decoupled) {
             this.decoupled = decoupled;
@@ -85,7 +74,7 @@ public final class Adam extends FlatOptimizer {
             return this;
         }
 
-        /** An optimizer with these settings and fresh state; the builder can be used again. */
+        @Override
         public Adam build() {
             return new Adam(this);
         }

@@ -32,17 +32,12 @@ public final class RmsProp extends FlatOptimizer {
      * RMSProp's settings, starting from PyTorch's defaults: learning rate 1e-2, alpha 0.99,
      * eps 1e-8, no weight decay, no momentum, not centered. Each setter checks its argument.
      */
-    public static final class Builder {
-        private double lr = 1e-2, alpha = 0.99, eps = 1e-8, weightDecay, momentum;
+    public static final class Builder extends OptimizerBuilder<Builder> {
+        private double alpha = 0.99, eps = 1e-8, momentum;
         private boolean centered;
 
         private Builder() {
-        }
-
-        /** η, at least 0. */
-        public Builder learningRate(double lr) {
-            this.lr = requireNonNegative("learningRate", lr);
-            return this;
+            super(1e-2);
         }
 
         /** α in [0, 1], the decay of the running average of squared gradients. */
@@ -54,12 +49,6 @@ public final class RmsProp extends FlatOptimizer {
         /** ε, added to the root of the average, at least 0. */
         public Builder eps(double eps) {
             this.eps = requireNonNegative("eps", eps);
-            return this;
-        }
-
-        /** λ, the L2 term added to the gradient, at least 0. */
-        public Builder weightDecay(double weightDecay) {
-            this.weightDecay = requireNonNegative("weightDecay", weightDecay);
             return this;
         }
 
@@ -75,7 +64,7 @@ public final class RmsProp extends FlatOptimizer {
             return this;
         }
 
-        /** An optimizer with these settings and fresh state; the builder can be used again. */
+        @Override
         public RmsProp build() {
             return new RmsProp(this);
         }

@@ -32,17 +32,12 @@ public final class Sgd extends FlatOptimizer {
      * dampening, no Nesterov, no weight decay. Each setter checks its argument; {@link #build()}
      * checks that Nesterov has the momentum it needs.
      */
-    public static final class Builder {
-        private double lr = 1e-3, momentum, dampening, weightDecay;
+    public static final class Builder extends OptimizerBuilder<Builder> {
+        private double momentum, dampening;
         private boolean nesterov;
 
         private Builder() {
-        }
-
-        /** η, at least 0. */
-        public Builder learningRate(double lr) {
-            this.lr = requireNonNegative("learningRate", lr);
-            return this;
+            super(1e-3);
         }
 
         /** μ in [0, 1]; 0 keeps no momentum buffer. */
@@ -63,13 +58,7 @@ public final class Sgd extends FlatOptimizer {
             return this;
         }
 
-        /** λ, the L2 term added to the gradient, at least 0. */
-        public Builder weightDecay(double weightDecay) {
-            this.weightDecay = requireNonNegative("weightDecay", weightDecay);
-            return this;
-        }
-
-        /** An optimizer with these settings and fresh state; the builder can be used again. */
+        @Override
         public Sgd build() {
             if (nesterov && (momentum <= 0 || dampening != 0)) {
                 throw new IllegalArgumentException("Nesterov momentum requires momentum > 0 and zero dampening");

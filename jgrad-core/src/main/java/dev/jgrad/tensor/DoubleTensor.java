@@ -3,23 +3,16 @@ package dev.jgrad.tensor;
 import java.util.Arrays;
 
 /** A float64 tensor: the dtype of exact checks. */
-public final class DoubleTensor implements Tensor {
+public final class DoubleTensor extends ArrayView implements Tensor {
     private final double[] data;
-    private final int offset;
-    private final Shape shape;
 
     public DoubleTensor(Shape shape) {
         this(new double[shape.size()], 0, shape);
     }
 
     public DoubleTensor(double[] data, int offset, Shape shape) {
-        if (offset < 0 || offset + shape.size() > data.length) {
-            throw new IllegalArgumentException("view " + shape + " at offset " + offset
-                    + " does not fit an array of " + data.length);
-        }
+        super(data.length, offset, shape);
         this.data = data;
-        this.offset = offset;
-        this.shape = shape;
     }
 
     /** The backing array, shared with every view of it. */
@@ -30,16 +23,6 @@ public final class DoubleTensor implements Tensor {
     @Override
     public DType dtype() {
         return DType.F64;
-    }
-
-    @Override
-    public Shape shape() {
-        return shape;
-    }
-
-    @Override
-    public int offset() {
-        return offset;
     }
 
     @Override
@@ -54,9 +37,7 @@ public final class DoubleTensor implements Tensor {
 
     @Override
     public DoubleTensor view(int at, Shape s) {
-        if (at < 0 || at + s.size() > size()) {
-            throw new IndexOutOfBoundsException("view " + s + " at " + at + " exceeds " + shape);
-        }
+        checkView(at, s);
         return new DoubleTensor(data, offset + at, s);
     }
 
@@ -67,20 +48,13 @@ public final class DoubleTensor implements Tensor {
 
     @Override
     public void copyFrom(Tensor src) {
-        if (src.size() != size()) {
-            throw new IllegalArgumentException("cannot copy " + src.shape() + " into " + shape);
-        }
+        checkCopy(src);
         switch (src) {
-            case DoubleTensor d -> System.arraycopy(d.data, d.offset(), data, offset, size());
-            case FloatTensor f -> {
-                float[] s = f.data();
-                for (int i = 0, n = size(); i < n; i++) data[offset + i] = s[f.offset() + i];
+            case DoubleTensor same -> System.arraycopy(same.data, same.offset, data, offset, size());
+            case FloatTensor other -> {
+                float[] s = other.data();
+                for (int i = 0, n = size(); i < n; i++) data[offset + i] = s[other.offset + i];
             }
         }
-    }
-
-    @Override
-    public String toString() {
-        return "DoubleTensor" + shape;
     }
 }
