@@ -189,18 +189,23 @@ public final class Losses {
             return max + Math.log(s);
         }
 
+        /** total − Σ_c t_c (z_c − lse) over row b, term by term in class order. */
+        private double addRowLoss(double total, Tensor z, Tensor t, int b, int cols, boolean indices, double lse) {
+            int o = b * cols;
+            for (int c = 0; c < cols; c++) {
+                double tc = target(t, b, c, cols, indices);
+                if (tc != 0) total -= tc * (z.get(o + c) - lse);
+            }
+            return total;
+        }
+
         public double forward(Tensor z, Tensor t) {
             checkTarget(z, t);
             int rows = z.rows(), cols = z.cols();
             boolean indices = t.cols() == 1 && cols > 1;
             double total = 0;
             for (int b = 0; b < rows; b++) {
-                int o = b * cols;
-                double lse = logSumExp(z, o, cols);
-                for (int c = 0; c < cols; c++) {
-                    double tc = target(t, b, c, cols, indices);
-                    if (tc != 0) total -= tc * (z.get(o + c) - lse);
-                }
+                total = addRowLoss(total, z, t, b, cols, indices, logSumExp(z, b * cols, cols));
             }
             return total / rows;
         }
@@ -229,14 +234,10 @@ public final class Losses {
                     g.set(o + c, e);
                     sum += e;
                 }
-                double lse = max + Math.log(sum);
+                total = addRowLoss(total, z, t, b, cols, indices, max + Math.log(sum));
                 // Soft targets need not sum to one: then dL/dz_c = (p_c Σt − t_c)/B.
                 double tsum = 0;
-                for (int c = 0; c < cols; c++) {
-                    double tc = target(t, b, c, cols, indices);
-                    tsum += tc;
-                    if (tc != 0) total -= tc * (z.get(o + c) - lse);
-                }
+                for (int c = 0; c < cols; c++) tsum += target(t, b, c, cols, indices);
                 for (int c = 0; c < cols; c++) {
                     double p = g.get(o + c) / sum;
                     g.set(o + c, (p * tsum - target(t, b, c, cols, indices)) / rows);
