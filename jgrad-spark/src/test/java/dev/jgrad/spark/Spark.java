@@ -20,7 +20,10 @@ final class Spark {
     }
 
     static synchronized SparkSession local() {
+        if (session != null && session.sparkContext().isStopped()) session = null;
         if (session == null) {
+            SparkSession active = SparkSession.getActiveSession().getOrElse(() -> null);
+            if (active != null) active.stop();
             session = SparkSession.builder().master("local[2]").appName("jgrad-spark tests")
                     .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                     .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
@@ -28,6 +31,45 @@ final class Spark {
             session.sparkContext().setLogLevel("ERROR");
         }
         return session;
+    }
+
+    /**
+     * A session on a cluster whose executors are separate JVMs (local-cluster or a standalone
+     * master): they find Spark's jars under SPARK_HOME/jars (links to the test classpath's jars,
+     * made here) and jgrad's classes through the extra class path. Stops any other session first.
+     */
+    static synchronized SparkSession cluster(String master) throws java.io.IOException {
+        if (session != null) {
+            session.stop();
+            session = null;
+        }
+        String home = System.getenv("SPARK_HOME");
+        if (home == null) throw new IllegalStateException("SPARK_HOME is not set (the build sets it for tests)");
+        java.nio.file.Path jars = java.nio.file.Path.of(home, "jars");
+        java.nio.file.Files.createDirectories(jars);
+        List<String> dirs = new ArrayList<>();
+        for (String e : System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")).split(java.io.File.pathSeparator)) {
+            java.nio.file.Path p = java.nio.file.Path.of(e).toAbsolutePath();
+            if (java.nio.file.Files.isDirectory(p)) {
+                dirs.add(p.toString());
+            } else if (e.endsWith(".jar")) {
+                java.nio.file.Path link = jars.resolve(p.getFileName());
+                if (!java.nio.file.Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) java.nio.file.Files.createSymbolicLink(link, p);
+            }
+        }
+        session = SparkSession.builder().master(master).appName("jgrad-spark cluster tests")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.ui.enabled", "false").config("spark.executor.memory", "512m")
+                .config("spark.executor.extraClassPath", String.join(java.io.File.pathSeparator, dirs))
+                .config("spark.executor.extraJavaOptions", "--add-modules jdk.incubator.vector")
+                .config("spark.sql.shuffle.partitions", "2").config("spark.default.parallelism", "2").getOrCreate();
+        session.sparkContext().setLogLevel("ERROR");
+        return session;
+    }
+
+    static synchronized void stop() {
+        if (session != null) session.stop();
+        session = null;
     }
 
     static final StructType SCHEMA = new StructType().add("features", SQLDataTypes.VectorType()).add("label", DataTypes.DoubleType);
