@@ -47,10 +47,13 @@ final class Spark {
         if (home == null) throw new IllegalStateException("SPARK_HOME is not set (the build sets it for tests)");
         java.nio.file.Path jars = java.nio.file.Path.of(home, "jars");
         java.nio.file.Files.createDirectories(jars);
+        // jgrad's own classes and jars (those inside this repository) reach the executors through
+        // the extra class path; the rest (Spark and its dependencies) through SPARK_HOME/jars.
+        java.nio.file.Path repo = java.nio.file.Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
         List<String> dirs = new ArrayList<>();
         for (String e : System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")).split(java.io.File.pathSeparator)) {
             java.nio.file.Path p = java.nio.file.Path.of(e).toAbsolutePath();
-            if (java.nio.file.Files.isDirectory(p)) {
+            if (p.startsWith(repo)) {
                 dirs.add(p.toString());
             } else if (e.endsWith(".jar")) {
                 java.nio.file.Path link = jars.resolve(p.getFileName());
