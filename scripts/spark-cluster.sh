@@ -4,6 +4,9 @@
 #   scripts/spark-cluster.sh start    start it; prints the master URL (also in $DIR/master-url)
 #   scripts/spark-cluster.sh stop     stop it (the workers stop their executors)
 #   scripts/spark-cluster.sh status   the master URL, or exit 1 when it is not running
+#   scripts/spark-cluster.sh submit CLASS [ARGS...]
+#                                     runs CLASS of the jgrad-spark jar with SparkSubmit against it
+#                                     (client mode; build the jars first with ./build package)
 # DIR is jgrad-spark/target/spark-cluster (JGRAD_SPARK_CLUSTER_DIR overrides); logs are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,9 +90,28 @@ stop() {
   rm -f "$DIR/master-url"
 }
 
+submit() {
+  running master || { echo "the cluster is not running: scripts/spark-cluster.sh start" >&2; exit 1; }
+  [ $# -ge 1 ] || { echo "usage: scripts/spark-cluster.sh submit CLASS [ARGS...]" >&2; exit 2; }
+  local class=$1; shift
+  local core spark
+  core=$(ls "$ROOT"/jgrad-core/target/jgrad-core-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1 || true)
+  spark=$(ls "$ROOT"/jgrad-spark/target/jgrad-spark-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1 || true)
+  [ -n "$core" ] && [ -n "$spark" ] || { echo "no jgrad jars: run ./build package first" >&2; exit 1; }
+  source "$ROOT/scripts/find-jdk.sh"
+  export JAVA_HOME SPARK_HOME="$DIR/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
+  # shellcheck disable=SC2086
+  exec "$JAVA_HOME/bin/java" $JOPTS -Xmx${JGRAD_DRIVER_MEMORY:-2g} -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.SparkSubmit \
+    --master "$(cat "$DIR/master-url")" --deploy-mode client \
+    --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 --conf spark.ui.enabled=false \
+    --conf spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector \
+    --jars "$core" --class "$class" "$spark" "$@"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) running master && cat "$DIR/master-url" ;;
-  *) echo "usage: scripts/spark-cluster.sh start|stop|status" >&2; exit 2 ;;
+  submit) shift; submit "$@" ;;
+  *) echo "usage: scripts/spark-cluster.sh start|stop|status|submit" >&2; exit 2 ;;
 esac

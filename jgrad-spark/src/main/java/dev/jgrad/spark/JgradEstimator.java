@@ -12,6 +12,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 
 import java.util.List;
 
@@ -149,9 +150,20 @@ public abstract class JgradEstimator<M extends JgradModel<M>> extends Estimator<
     public M fit(Dataset<?> dataset) {
         transformSchema(dataset.schema());
         String f = value(featuresCol), l = value(labelCol);
-        Dataset<Row> rows = TrainingData.select(dataset, f, l);
         // Fail on bad settings before touching the data.
         recipe(1, classesWanted() < 0 ? 1 : 2);
+        Dataset<Row> rows = TrainingData.select(dataset, f, l);
+        // The rows are read twice (checked, then trained on): computed once unless the caller cached them.
+        boolean cache = dataset.storageLevel().equals(StorageLevel.NONE());
+        if (cache) rows = rows.persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            return fit(rows, f, l);
+        } finally {
+            if (cache) rows.unpersist(false);
+        }
+    }
+
+    private M fit(Dataset<Row> rows, String f, String l) {
         TrainingData.Layout layout = TrainingData.check(rows, f, l, classesWanted(), 0);
         int outputs = classesWanted() < 0 ? 1 : layout.classes();
         TrainingRecipe recipe = recipe(layout.width(), outputs);
