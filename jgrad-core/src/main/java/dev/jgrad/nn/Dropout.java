@@ -38,6 +38,9 @@ public final class Dropout implements Layer {
     private Rng rng;
     private Tensor mask, maskBuf, y, yBuf;
     private boolean training, fixed;
+    /** When set, input row i takes the mask of row positions[i] of a batch of {@link #placedTotal} rows. */
+    private int[] positions;
+    private int placedTotal;
 
     public Dropout(int width, double p) {
         if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
@@ -68,6 +71,17 @@ public final class Dropout implements Layer {
         this.fixed = fix;
     }
 
+    /**
+     * Makes the next training passes draw, for input row i, exactly the mask that row
+     * {@code positions[i]} of a batch of {@code total} rows would get, and leave the generator
+     * where that whole batch would have left it: a worker that holds some rows of a batch draws
+     * the masks one machine would draw for them. {@code null} returns to whole batches.
+     */
+    public void placeRows(int[] positions, int total) {
+        this.positions = positions;
+        this.placedTotal = total;
+    }
+
     @Override
     public Tensor forward(Tensor x, boolean training) {
         this.training = training;
@@ -82,10 +96,27 @@ public final class Dropout implements Layer {
             if (maskBuf == null || maskBuf.rows() < rows) maskBuf = Tensor.zeros(x.dtype(), rows, width);
             if (mask == null || mask.rows() != rows) mask = maskBuf.view(0, Shape.of(rows, width));
             double keep = 1 / (1 - p);
-            for (int i = 0, n = mask.size(); i < n; i++) mask.set(i, rng.nextFloat() >= p ? keep : 0);
+            if (positions == null) {
+                for (int i = 0, n = mask.size(); i < n; i++) mask.set(i, rng.nextFloat() >= p ? keep : 0);
+            } else {
+                drawPlaced(rows, keep);
+            }
         }
         for (int i = 0, n = x.size(); i < n; i++) y.set(i, x.get(i) * mask.get(i));
         return y;
+    }
+
+    private void drawPlaced(int rows, double keep) {
+        if (rows > positions.length) throw new IllegalStateException("dropout was placed for " + positions.length
+                + " rows, the input has " + rows);
+        long start = rng.state();
+        for (int r = 0; r < rows; r++) {
+            rng.setState(start);
+            rng.skip((long) positions[r] * width);
+            for (int j = 0; j < width; j++) mask.set(r * width + j, rng.nextFloat() >= p ? keep : 0);
+        }
+        rng.setState(start);
+        rng.skip((long) placedTotal * width);
     }
 
     @Override

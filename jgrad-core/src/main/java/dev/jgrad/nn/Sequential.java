@@ -107,6 +107,14 @@ public final class Sequential implements AutoCloseable {
         rng.setState(seed ^ 0x5DEECE66DL);
     }
 
+    /**
+     * Tells every dropout layer that the next training batches are rows {@code positions} of a
+     * larger batch of {@code total} rows (see {@link Dropout#placeRows}); {@code null} undoes it.
+     */
+    public void placeRows(int[] positions, int total) {
+        for (Layer l : layers) if (l instanceof Dropout d) d.placeRows(positions, total);
+    }
+
     /** The generator of training-time randomness (dropout); its state goes into checkpoints. */
     public Rng rng() {
         return rng;

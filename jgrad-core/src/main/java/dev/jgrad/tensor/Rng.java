@@ -19,6 +19,15 @@ public final class Rng {
         this.state = state;
     }
 
+    /**
+     * Moves the generator as far as {@code draws} calls of {@link #nextLong()} (or of the methods
+     * that make one draw) would: SplitMix64's state advances by a constant per draw, so a slice of
+     * a long stream can be drawn without drawing what comes before it.
+     */
+    public void skip(long draws) {
+        state += draws * 0x9E3779B97F4A7C15L;
+    }
+
     public long nextLong() {
         long z = (state += 0x9E3779B97F4A7C15L);
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

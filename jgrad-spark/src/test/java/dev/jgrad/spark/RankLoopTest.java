@@ -1,0 +1,163 @@
+package dev.jgrad.spark;
+
+import dev.jgrad.data.Dataset;
+import dev.jgrad.io.Model;
+import dev.jgrad.nn.Sequential;
+import dev.jgrad.optim.Optimizer;
+import dev.jgrad.tensor.FloatTensor;
+import dev.jgrad.tensor.Shape;
+import dev.jgrad.train.Trainer;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RankLoopTest {
+    static final int N = 203, WIDTH = 6, CLASSES = 3;
+    static final float[] X = new float[N * WIDTH], T = new float[N];
+
+    static {
+        Random r = new Random(5);
+        for (int i = 0; i < N; i++) {
+            int c = r.nextInt(CLASSES);
+            T[i] = c;
+            for (int j = 0; j < WIDTH; j++) X[i * WIDTH + j] = (float) (r.nextGaussian() + (j % CLASSES == c ? 1.5 : 0));
+        }
+    }
+
+    static TrainingRecipe recipe(String optimizer, double dropout, int batch, int epochs, String norm) {
+        return new TrainingRecipe(WIDTH, CLASSES, true, "16:relu,8:tanh", norm, dropout, optimizer, 0, 0, 0, "cosine",
+                batch, epochs, 7, 1);
+    }
+
+    static float[] weights(RankLoop.Result r) {
+        Model m = JgradModel.read(r.model(), 1);
+        FloatTensor p = (FloatTensor) m.network().parameterBuffer();
+        return java.util.Arrays.copyOfRange(p.data(), p.offset(), p.offset() + p.size());
+    }
+
+    static List<RankLoop.Result> train(TrainingRecipe recipe, int... sizes) throws Exception {
+        List<Shard> shards = LocalRanks.split(X, T, WIDTH, sizes);
+        return LocalRanks.run(sizes.length, 10_000, c -> {
+            try {
+                return new RankLoop(recipe, shards.get(c.rank()), N, c, null, 0).run();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Test
+    void oneRankIsJgradTrainBitForBit() throws Exception {
+        for (String norm : List.of("none", "batch")) {
+            TrainingRecipe recipe = recipe("adam", 0.2, 32, 3, norm);
+            float[] ranked = weights(train(recipe, N).getFirst());
+            try (Sequential net = recipe.network()) {
+                Optimizer opt = recipe.newOptimizer();
+                Dataset data = new Dataset("t", new FloatTensor(X.clone(), 0, Shape.of(N, WIDTH)), new FloatTensor(T.clone(), 0, Shape.of(N, 1)),
+                        List.of("0", "1", "2"), null);
+                Trainer.builder(net, recipe.loss()).optimizer(opt).schedule(recipe.newSchedule()).epochs(3).batchSize(32).seed(7)
+                        .build().fit(data);
+                FloatTensor p = (FloatTensor) net.parameterBuffer();
+                assertArrayEquals(java.util.Arrays.copyOfRange(p.data(), p.offset(), p.offset() + p.size()), ranked, "norm " + norm);
+            }
+        }
+    }
+
+    @Test
+    void ranksAgreeAndRepeatToTheBit() throws Exception {
+        TrainingRecipe recipe = recipe("adam", 0.2, 32, 2, "none");
+        List<RankLoop.Result> a = train(recipe, 70, 60, 73), b = train(recipe, 70, 60, 73);
+        assertArrayEquals(weights(a.getFirst()), weights(b.getFirst()));
+        assertEquals(3, a.size());
+        for (int e = 0; e < 2; e++) {
+            assertEquals(a.getFirst().epochs().get(e).loss(), a.get(2).epochs().get(e).loss(), "every rank sees the same summed loss");
+            assertEquals(a.getFirst().epochs().get(e).accuracy(), a.get(2).epochs().get(e).accuracy());
+        }
+        assertNotEquals(0, a.get(1).times().steps());
+    }
+
+    @Test
+    void splitStepEqualsOneMachineToRounding() throws Exception {
+        // One SGD step on the whole data as one batch: the ranks' gradient is the one machine's,
+        // summed in another association; with dropout the masks must be the same too.
+        TrainingRecipe recipe = new TrainingRecipe(WIDTH, CLASSES, true, "16:relu,8:tanh", "layer", 0.3, "sgd", 0.5, 0, 0,
+                "constant", N, 1, 7, 1);
+        float[] one = weights(train(recipe, N).getFirst());
+        float[] three = weights(train(recipe, 50, 100, 53).getFirst());
+        float[] start;
+        try (Sequential net = recipe.network()) {
+            FloatTensor p = (FloatTensor) net.parameterBuffer();
+            start = java.util.Arrays.copyOfRange(p.data(), p.offset(), p.offset() + p.size());
+        }
+        double moved = 0, diff = 0;
+        for (int i = 0; i < one.length; i++) {
+            moved = Math.max(moved, Math.abs(one[i] - start[i]));
+            diff = Math.max(diff, Math.abs(one[i] - three[i]));
+        }
+        assertTrue(moved > 1e-3, "the step moved the weights by " + moved);
+        assertTrue(diff < 1e-5 * Math.max(1, moved), "three ranks differ from one by " + diff + " after one step of " + moved);
+    }
+
+    @Test
+    void batchNormIsRefusedOverSeveralRanks() {
+        TrainingRecipe recipe = recipe("adam", 0, 32, 1, "batch");
+        Exception e = assertThrows(Exception.class, () -> train(recipe, 100, 103));
+        assertTrue(String.valueOf(e.getCause()).contains("norm=batch"), String.valueOf(e.getCause()));
+    }
+
+    @Test
+    void aDeadRankStopsTheOthersAtOnce() {
+        TrainingRecipe recipe = recipe("adam", 0, 16, 50, "none");
+        List<Shard> shards = LocalRanks.split(X, T, WIDTH, 100, 103);
+        long t0 = System.nanoTime();
+        Exception e = assertThrows(Exception.class, () -> LocalRanks.run(2, 30_000, c -> {
+            if (c.rank() == 1) {
+                c.close();   // rank 1 dies before its first sum
+                throw new IllegalStateException("rank 1 died");
+            }
+            try {
+                return new RankLoop(recipe, shards.get(0), N, c, null, 0).run();
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(seconds < 10, "took " + seconds + " s");
+        assertTrue(e.getCause() != null);
+    }
+
+    @Test
+    void aHungRankFailsItsPeerWithinTheReadTimeout() {
+        TrainingRecipe recipe = recipe("adam", 0, 16, 50, "none");
+        List<Shard> shards = LocalRanks.split(X, T, WIDTH, 100, 103);
+        long t0 = System.nanoTime();
+        double[] failedAfter = {Double.NaN};
+        Exception e = assertThrows(Exception.class, () -> LocalRanks.run(2, 1500, c -> {
+            if (c.rank() == 1) {
+                try {
+                    Thread.sleep(6000);   // alive but silent
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            }
+            try {
+                return new RankLoop(recipe, shards.get(0), N, c, null, 0).run();
+            } catch (IOException | RuntimeException ex) {
+                failedAfter[0] = (System.nanoTime() - t0) / 1e9;
+                throw ex instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) ex;
+            }
+        }));
+        assertTrue(failedAfter[0] >= 1.4 && failedAfter[0] < 4, "rank 0 failed after " + failedAfter[0] + " s");
+        assertTrue(String.valueOf(e.getCause().getMessage()).contains("read timeout"), String.valueOf(e.getCause()));
+    }
+}
