@@ -40,16 +40,37 @@ public final class Main implements Runnable {
             commandLine.getErr().flush();
             return e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().startsWith("usage:") ? 2 : 1;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // Readers check sizes before allocating; should anything still run out, one line, not a trace.
+            err.println("jgrad: " + e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : ""));
+            code = 1;
+        }
         out.flush();
         err.flush();
         return code;
     }
 
+    /** The message on one line: a value quoted from a hostile file may hold line breaks or control characters. */
     private static String message(Throwable e) {
+        String m = rawMessage(e);
+        StringBuilder sb = new StringBuilder(m.length());
+        for (int i = 0; i < m.length(); i++) {
+            char c = m.charAt(i);
+            if (c == '\n') sb.append("\\n");
+            else if (c == '\r') sb.append("\\r");
+            else if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
+            else sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    private static String rawMessage(Throwable e) {
         String m = e.getMessage();
         if (e instanceof java.nio.file.NoSuchFileException) return "no such file: " + m;
-        if (e instanceof java.io.UncheckedIOException u && u.getCause() != null) return message(u.getCause());
+        if (e instanceof java.io.UncheckedIOException u && u.getCause() != null) return rawMessage(u.getCause());
         return m != null ? m : e.toString();
     }
 }

@@ -3,11 +3,8 @@ package dev.jgrad.data;
 import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Shape;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads numeric CSV data (RFC 4180 quoting, optional header, gzip or plain) into a dataset.
@@ -24,6 +20,10 @@ import java.util.zip.GZIPInputStream;
  * column that is not numeric, or holds few distinct integers, makes a classification task whose
  * classes are its distinct values in sorted order; otherwise the task is regression. Every
  * error names the file, the record (line) and the field.
+ *
+ * <p>The text is streamed: records are read one at a time (see {@link #MAX_RECORD_LENGTH}),
+ * features become floats as they come, and compressed input is held to the same limits after
+ * inflation, so a small file cannot make the reader hold more than the dataset it describes.
  */
 public final class CsvReader {
 
@@ -70,65 +70,153 @@ public final class CsvReader {
         }
     }
 
+    /**
+     * Reads a dataset from a stream, record by record: each record's features become floats as
+     * it is read, so memory is the dataset (4 bytes a value) plus the label texts, whatever the
+     * size of the text.
+     */
     public static Dataset read(InputStream raw, String source, Options opt) throws IOException {
-        List<String[]> rows = parse(raw, source, opt.delimiter());
-        if (rows.isEmpty()) throw new InvalidDataException(source + ": no records");
-        String[] first = rows.getFirst();
+        try (CsvRecords rec = new CsvRecords(raw, source, opt.delimiter(), MAX_RECORD_LENGTH)) {
+            return read(rec, source, opt);
+        }
+    }
+
+    private static Dataset read(CsvRecords rec, String source, Options opt) throws IOException {
+        String[] first = rec.next();
+        if (first == null) throw new InvalidDataException(source + ": no records");
         int width = first.length;
         boolean header = opt.header() != null ? opt.header() : looksLikeHeader(first, opt.label());
         String[] names = new String[width];
         for (int j = 0; j < width; j++) names[j] = header ? first[j].trim() : "column " + j;
         int labelCol = labelColumn(opt.label(), names, header, source);
-        int start = header ? 1 : 0;
-        int n = rows.size() - start;
-        if (n <= 0) throw new InvalidDataException(source + ": a header but no records");
         int d = labelCol < 0 ? width : width - 1;
-        float[] f = new float[n * d];
-        String[] labels = new String[n];
-        for (int i = 0; i < n; i++) {
-            String[] r = rows.get(start + i);
-            int line = lineOf(rows, start + i);
+        Floats f = new Floats(source);
+        List<String> labels = new ArrayList<>();
+        Ints lines = new Ints(source);
+        String[] r = header ? rec.next() : first;
+        for (int i = 0; r != null; i++, r = rec.next()) {
+            int line = rec.line();
             if (r.length != width) {
                 throw new InvalidDataException(source + ": record " + (i + 1) + " (line " + line + ") has " + r.length
                         + " fields, expected " + width);
             }
-            int c = 0;
             for (int j = 0; j < width; j++) {
-                if (j == labelCol) {
-                    labels[i] = r[j].trim();
-                    continue;
-                }
-                f[i * d + c++] = number(r[j], source, i, line, names[j], j);
+                if (j == labelCol) labels.add(r[j].trim());
+                else f.add(number(r[j], source, i, line, names[j], j));
             }
+            lines.add(line);
         }
-        FloatTensor features = new FloatTensor(f, 0, Shape.of(n, d));
+        int n = lines.size();
+        if (n == 0) throw new InvalidDataException(source + ": a header but no records");
+        FloatTensor features = new FloatTensor(f.toArray(), 0, Shape.of(n, d));
         String name = Path.of(source).getFileName() == null ? source : Path.of(source).getFileName().toString();
         if (labelCol < 0) {
             return new Dataset(name, features, new FloatTensor(new float[n], 0, Shape.of(n, 1)), List.of(), null);
         }
+        String[] labelText = labels.toArray(new String[0]);
         boolean classification = switch (opt.task()) {
             case CLASSIFICATION -> true;
             case REGRESSION -> false;
-            case AUTO -> opt.classes() != null || looksCategorical(labels);
+            case AUTO -> opt.classes() != null || looksCategorical(labelText);
         };
         float[] t = new float[n];
         List<String> classes = List.of();
         if (classification) {
-            classes = opt.classes() != null ? opt.classes() : sortedClasses(labels);
+            classes = opt.classes() != null ? opt.classes() : sortedClasses(labelText);
             Map<String, Integer> index = new HashMap<>();
             for (int c = 0; c < classes.size(); c++) index.put(classes.get(c), c);
             for (int i = 0; i < n; i++) {
-                Integer k = index.get(canonical(labels[i]));
+                Integer k = index.get(canonical(labelText[i]));
                 if (k == null) {
-                    throw new InvalidDataException(source + ": record " + (i + 1) + " (line " + lineOf(rows, start + i)
-                            + "), field '" + names[labelCol] + "': label '" + labels[i] + "' is not one of the classes " + classes);
+                    throw new InvalidDataException(source + ": record " + (i + 1) + " (line " + lines.get(i)
+                            + "), field '" + names[labelCol] + "': label '" + shorten(labelText[i]) + "' is not one of the classes "
+                            + shorten(classes.toString()));
                 }
                 t[i] = k;
             }
         } else {
-            for (int i = 0; i < n; i++) t[i] = number(labels[i], source, i, lineOf(rows, start + i), names[labelCol], labelCol);
+            for (int i = 0; i < n; i++) t[i] = number(labelText[i], source, i, lines.get(i), names[labelCol], labelCol);
         }
         return new Dataset(name, features, new FloatTensor(t, 0, Shape.of(n, 1)), classes, null);
+    }
+
+    /** Most characters in one record (quoted line breaks included). */
+    public static final int MAX_RECORD_LENGTH = 1 << 22;
+    /** Most values a dataset holds: they live in one Java array. */
+    static final long MAX_VALUES = Integer.MAX_VALUE - 8;
+
+    /** Field text as error messages show it: long fields are cut, so that a message stays one line of sensible length. */
+    private static String shorten(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+    }
+
+    /** A growing float array (growth by half: at most 1.5 times the values, and one exact copy at the end). */
+    private static final class Floats {
+        private final String source;
+        private float[] a = new float[1024];
+        private int n;
+
+        Floats(String source) {
+            this.source = source;
+        }
+
+        void add(float v) {
+            if (n == a.length) a = java.util.Arrays.copyOf(a, grown(source, n));
+            a[n++] = v;
+        }
+
+        float[] toArray() {
+            return n == a.length ? a : java.util.Arrays.copyOf(a, n);
+        }
+    }
+
+    /** A growing double array, for {@link #readMatrix}. */
+    private static final class Doubles {
+        private final String source;
+        private double[] a = new double[1024];
+        private int n;
+
+        Doubles(String source) {
+            this.source = source;
+        }
+
+        void add(double v) {
+            if (n == a.length) a = java.util.Arrays.copyOf(a, grown(source, n));
+            a[n++] = v;
+        }
+
+        double[] toArray() {
+            return n == a.length ? a : java.util.Arrays.copyOf(a, n);
+        }
+    }
+
+    /** A growing int array: each record's line, for messages about labels. */
+    private static final class Ints {
+        private final String source;
+        private int[] a = new int[256];
+        private int n;
+
+        Ints(String source) {
+            this.source = source;
+        }
+
+        void add(int v) {
+            if (n == a.length) a = java.util.Arrays.copyOf(a, grown(source, n));
+            a[n++] = v;
+        }
+
+        int get(int i) {
+            return a[i];
+        }
+
+        int size() {
+            return n;
+        }
+    }
+
+    private static int grown(String source, int n) {
+        if (n >= MAX_VALUES) throw new InvalidDataException(source + ": more than " + MAX_VALUES + " values, more than a dataset holds");
+        return (int) Math.min(MAX_VALUES, n + (long) Math.max(n >> 1, 16));
     }
 
     /** Integer-looking labels are compared as numbers ("1.0" and "1" are one class). */
@@ -220,22 +308,21 @@ public final class CsvReader {
      */
     public static dev.jgrad.tensor.DoubleTensor readMatrix(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new InvalidDataException(file + ": no such file");
-        List<String[]> rows;
-        try (InputStream in = Files.newInputStream(file)) {
-            rows = parse(in, file.toString(), ',');
-        }
-        if (rows.isEmpty()) throw new InvalidDataException(file + ": no records");
-        int width = rows.getFirst().length;
-        double[] v = new double[rows.size() * width];
-        for (int i = 0; i < rows.size(); i++) {
-            String[] r = rows.get(i);
-            if (r.length != width) {
-                throw new InvalidDataException(file + ": record " + (i + 1) + " (line " + lineOf(rows, i) + ") has "
-                        + r.length + " fields, expected " + width);
+        String source = file.toString();
+        try (CsvRecords rec = new CsvRecords(Files.newInputStream(file), source, ',', MAX_RECORD_LENGTH)) {
+            Doubles v = new Doubles(source);
+            int width = -1, rows = 0;
+            for (String[] r = rec.next(); r != null; r = rec.next(), rows++) {
+                if (width < 0) width = r.length;
+                if (r.length != width) {
+                    throw new InvalidDataException(file + ": record " + (rows + 1) + " (line " + rec.line() + ") has "
+                            + r.length + " fields, expected " + width);
+                }
+                for (int j = 0; j < width; j++) v.add(exact(r[j], source, rows, rec.line(), "column " + j, j));
             }
-            for (int j = 0; j < width; j++) v[i * width + j] = exact(r[j], file.toString(), i, lineOf(rows, i), "column " + j, j);
+            if (rows == 0) throw new InvalidDataException(file + ": no records");
+            return new dev.jgrad.tensor.DoubleTensor(v.toArray(), 0, Shape.of(rows, width));
         }
-        return new dev.jgrad.tensor.DoubleTensor(v, 0, Shape.of(rows.size(), width));
     }
 
     private static float number(String s, String source, int record, int line, String field, int col) {
@@ -249,83 +336,9 @@ public final class CsvReader {
             if (!Double.isFinite(x)) throw new NumberFormatException();
             return x;
         } catch (NumberFormatException e) {
-            throw new InvalidDataException(source + ": record " + (record + 1) + " (line " + line + "), field '" + field
-                    + "' (column " + col + "): '" + v + "' is not a finite number");
+            throw new InvalidDataException(source + ": record " + (record + 1) + " (line " + line + "), field '" + shorten(field)
+                    + "' (column " + col + "): '" + shorten(v) + "' is not a finite number");
         }
-    }
-
-    /** Parsed records, each remembering its line number in a parallel list. */
-    private static final class Records extends ArrayList<String[]> {
-        final List<Integer> lines = new ArrayList<>();
-    }
-
-    private static int lineOf(List<String[]> rows, int i) {
-        return ((Records) rows).lines.get(i);
-    }
-
-    private static List<String[]> parse(InputStream raw, String source, char delim) throws IOException {
-        InputStream in = new java.io.BufferedInputStream(raw, 1 << 16);
-        in.mark(2);
-        int b0 = in.read(), b1 = in.read();
-        in.reset();
-        if (b0 == 0x1f && b1 == 0x8b) in = new GZIPInputStream(in, 1 << 16);
-        Records out = new Records();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            int lineNo = 0;
-            List<String> fields = new ArrayList<>();
-            StringBuilder cur = new StringBuilder();
-            while ((line = r.readLine()) != null) {
-                lineNo++;
-                int startLine = lineNo;
-                if (lineNo == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') line = line.substring(1);
-                if (line.isBlank()) continue;
-                fields.clear();
-                cur.setLength(0);
-                boolean quoted = false;
-                int i = 0;
-                while (true) {
-                    if (i >= line.length()) {
-                        if (quoted) {
-                            String next = r.readLine();
-                            if (next == null) {
-                                throw new InvalidDataException(source + ": line " + startLine + ": a quoted field is never closed");
-                            }
-                            lineNo++;
-                            cur.append('\n');
-                            line = next;
-                            i = 0;
-                            continue;
-                        }
-                        break;
-                    }
-                    char c = line.charAt(i++);
-                    if (quoted) {
-                        if (c == '"') {
-                            if (i < line.length() && line.charAt(i) == '"') {
-                                cur.append('"');
-                                i++;
-                            } else {
-                                quoted = false;
-                            }
-                        } else {
-                            cur.append(c);
-                        }
-                    } else if (c == '"') {
-                        quoted = true;
-                    } else if (c == delim) {
-                        fields.add(cur.toString());
-                        cur.setLength(0);
-                    } else {
-                        cur.append(c);
-                    }
-                }
-                fields.add(cur.toString());
-                out.add(fields.toArray(new String[0]));
-                out.lines.add(startLine);
-            }
-        }
-        return out;
     }
 
     /** Parses "none", "auto", "classification", "regression". */

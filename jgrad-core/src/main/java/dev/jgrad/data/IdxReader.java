@@ -3,16 +3,19 @@ package dev.jgrad.data;
 import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Shape;
 
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads the IDX format of MNIST and Fashion-MNIST, gzip-compressed or not: a magic number (two
@@ -126,58 +129,91 @@ public final class IdxReader {
         return new FloatTensor(f, 0, Shape.of(n, d));
     }
 
+    /** Most data bytes one IDX file may hold: they are read into one Java array. */
+    public static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+    /**
+     * How much deflate can expand at most (1032:1, reached by long runs of one byte): a gzip
+     * file whose header promises more than its compressed size times this cannot hold that much,
+     * and is refused before anything is allocated or inflated.
+     */
+    static final long MAX_DEFLATE_RATIO = 1032;
+
+    /**
+     * Reads the header first, checks it, and only then reads the body: exactly the bytes the
+     * header announces (checked against the file's size, or the most its compressed size can
+     * inflate to), then one byte more to make sure the file ends there. A wrong header costs a
+     * few bytes of inflation, a lying one at most what it announced.
+     */
     static Idx readIdx(Path file) throws IOException {
-        byte[] bytes = readMaybeGzip(file);
-        if (bytes.length < 4) throw new InvalidDataException(file + ": " + bytes.length + " bytes, too short for an IDX header");
-        if (bytes[0] != 0 || bytes[1] != 0) {
+        if (!Files.isRegularFile(file)) throw new InvalidDataException(file + ": no such file");
+        long size = Files.size(file);
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            raw.mark(2);
+            int b0 = raw.read(), b1 = raw.read();
+            raw.reset();
+            boolean gzip = b0 == 0x1f && b1 == 0x8b;
+            InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
+            try {
+                return readIdx(file, in, size, gzip);
+            } catch (EOFException e) {
+                throw new InvalidDataException(file + ": truncated " + (gzip ? "gzip stream" : "file"), e);
+            } catch (ZipException e) {
+                throw new InvalidDataException(file + ": corrupt gzip data (" + e.getMessage() + ")", e);
+            }
+        }
+    }
+
+    private static Idx readIdx(Path file, InputStream in, long size, boolean gzip) throws IOException {
+        byte[] magic = in.readNBytes(4);
+        if (magic.length < 4) throw new InvalidDataException(file + ": " + magic.length + " bytes, too short for an IDX header");
+        if (magic[0] != 0 || magic[1] != 0) {
             throw new InvalidDataException(String.format("%s: bad magic number %02x %02x %02x %02x (an IDX file starts with 00 00)",
-                    file, bytes[0], bytes[1], bytes[2], bytes[3]));
+                    file, magic[0], magic[1], magic[2], magic[3]));
         }
-        if (bytes[2] != 0x08) {
+        if (magic[2] != 0x08) {
             throw new InvalidDataException(String.format("%s: element type 0x%02x is not supported (only 0x08, unsigned bytes)",
-                    file, bytes[2]));
+                    file, magic[2]));
         }
-        int rank = bytes[3] & 0xFF;
-        if (rank < 1 || rank > 4) throw new InvalidDataException(file + ": " + rank + " dimensions in the header");
+        int rank = magic[3] & 0xFF;
+        if (rank < 1 || rank > 4) throw new InvalidDataException(file + ": " + rank + " dimensions in the header (1 to 4 expected)");
         int header = 4 + 4 * rank;
-        if (bytes.length < header) {
-            throw new InvalidDataException(file + ": truncated header (" + bytes.length + " bytes, " + header + " needed)");
+        byte[] d = in.readNBytes(4 * rank);
+        if (d.length < 4 * rank) {
+            throw new InvalidDataException(file + ": truncated header (" + (4 + d.length) + " bytes, " + header + " needed)");
         }
         int[] dims = new int[rank];
         long expected = 1;
         for (int i = 0; i < rank; i++) {
-            int o = 4 + 4 * i;
-            dims[i] = ((bytes[o] & 0xFF) << 24) | ((bytes[o + 1] & 0xFF) << 16) | ((bytes[o + 2] & 0xFF) << 8) | (bytes[o + 3] & 0xFF);
-            if (dims[i] < 0) throw new InvalidDataException(file + ": dimension " + i + " is negative");
-            expected *= dims[i];
-        }
-        long found = bytes.length - header;
-        if (found < expected) {
-            throw new InvalidDataException(file + ": truncated: the header promises " + expected + " data bytes ("
-                    + java.util.Arrays.toString(dims) + "), the file holds " + found);
-        }
-        if (found > expected) {
-            throw new InvalidDataException(file + ": " + (found - expected) + " bytes after the " + expected
-                    + " data bytes the header promises (" + java.util.Arrays.toString(dims) + ")");
-        }
-        byte[] data = java.util.Arrays.copyOfRange(bytes, header, bytes.length);
-        return new Idx(dims, data);
-    }
-
-    static byte[] readMaybeGzip(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new InvalidDataException(file + ": no such file");
-        byte[] raw = Files.readAllBytes(file);
-        if (raw.length >= 2 && (raw[0] & 0xFF) == 0x1f && (raw[1] & 0xFF) == 0x8b) {
-            try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw), 1 << 16)) {
-                ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length * 4);
-                in.transferTo(out);
-                return out.toByteArray();
-            } catch (java.io.EOFException e) {
-                throw new InvalidDataException(file + ": truncated gzip stream", e);
-            } catch (java.util.zip.ZipException e) {
-                throw new InvalidDataException(file + ": corrupt gzip data (" + e.getMessage() + ")", e);
+            int o = 4 * i;
+            dims[i] = ((d[o] & 0xFF) << 24) | ((d[o + 1] & 0xFF) << 16) | ((d[o + 2] & 0xFF) << 8) | (d[o + 3] & 0xFF);
+            if (dims[i] <= 0) {
+                throw new InvalidDataException(file + ": dimension " + i + " is " + (dims[i] & 0xFFFFFFFFL)
+                        + (dims[i] == 0 ? ": the file holds no records" : ", more than 2^31 - 1"));
+            }
+            expected *= dims[i];      // exact: at most four factors below 2^31 each, checked after each step
+            if (expected > MAX_BYTES) {
+                throw new InvalidDataException(file + ": the header's dimensions " + Arrays.toString(Arrays.copyOf(dims, i + 1))
+                        + (i + 1 < rank ? "..." : "") + " hold more than " + MAX_BYTES + " bytes");
             }
         }
-        return raw;
+        String promise = expected + " data bytes (" + Arrays.toString(dims) + ")";
+        if (!gzip && expected > size - header) {
+            throw new InvalidDataException(file + ": truncated: the header promises " + promise + ", the file holds " + (size - header));
+        }
+        if (!gzip && expected < size - header) {
+            throw new InvalidDataException(file + ": " + (size - header - expected) + " bytes after the " + promise + " the header promises");
+        }
+        if (gzip && expected > (size - 18) * MAX_DEFLATE_RATIO) {
+            throw new InvalidDataException(file + ": the header promises " + promise + ", more than " + size
+                    + " bytes of gzip can hold (truncated or not an IDX file)");
+        }
+        byte[] data = in.readNBytes((int) expected);
+        if (data.length < expected) {
+            throw new InvalidDataException(file + ": truncated: the header promises " + promise + ", the file holds " + data.length);
+        }
+        if (in.read() >= 0) {
+            throw new InvalidDataException(file + ": bytes after the " + promise + " the header promises");
+        }
+        return new Idx(dims, data);
     }
 }

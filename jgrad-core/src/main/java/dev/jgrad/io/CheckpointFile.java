@@ -90,12 +90,7 @@ public final class CheckpointFile {
         SafeTensors.Contents c = SafeTensors.read(file);
         String json = c.metadata().get(KEY);
         if (json == null) throw new InvalidModelException(file + ": not a checkpoint (no training state in the metadata)");
-        Map<String, Object> m;
-        try {
-            m = Json.parseObject(json);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidModelException(file + ": the training state is not valid JSON (" + e.getMessage() + ")");
-        }
+        Map<String, Object> m = Json.parseObject(json, file + ": the training state");
         Fields f = new Fields(file, "training state");
         String opt = optimizerKey(optimizer);
         if (!opt.equals(m.get("optimizer"))) {

@@ -54,6 +54,10 @@ public final class BatchNorm implements Layer {
         if (!(momentum >= 0 && momentum <= 1)) {
             throw new IllegalArgumentException("batch norm momentum must be in [0, 1], got " + momentum);
         }
+        if (width > Sequential.MAX_PARAMETERS / 2) {
+            throw new IllegalArgumentException("batch norm width " + width + " needs more parameters than a network holds ("
+                    + Sequential.MAX_PARAMETERS + ")");
+        }
         this.width = width;
         this.eps = eps;
         this.momentum = momentum;

@@ -62,6 +62,11 @@ public final class Dense implements ActivatedLayer {
 
     public Dense(int in, int out, Activation activation, Init init) {
         if (in <= 0 || out <= 0) throw new IllegalArgumentException("Dense sizes must be positive: " + in + " → " + out);
+        long count = (long) out * in + out;    // exact: both below 2^31
+        if (count > Sequential.MAX_PARAMETERS) {
+            throw new IllegalArgumentException("dense layer " + in + " → " + out + " has " + count
+                    + " parameters, more than a network holds (" + Sequential.MAX_PARAMETERS + ")");
+        }
         this.in = in;
         this.out = out;
         this.activation = activation;

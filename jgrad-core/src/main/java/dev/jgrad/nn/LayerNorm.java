@@ -47,6 +47,10 @@ public final class LayerNorm implements Layer {
     public LayerNorm(int width, double eps) {
         if (width < 2) throw new IllegalArgumentException("layer norm needs at least 2 features, got " + width);
         if (!(eps > 0)) throw new IllegalArgumentException("layer norm eps must be positive, got " + eps);
+        if (width > Sequential.MAX_PARAMETERS / 2) {
+            throw new IllegalArgumentException("layer norm width " + width + " needs more parameters than a network holds ("
+                    + Sequential.MAX_PARAMETERS + ")");
+        }
         this.width = width;
         this.eps = eps;
     }

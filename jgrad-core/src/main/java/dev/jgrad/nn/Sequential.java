@@ -66,8 +66,13 @@ public final class Sequential implements AutoCloseable {
         this.dtype = dtype;
         this.parallel = parallel;
         this.ownsParallel = ownsParallel;
-        int total = 0;
-        for (Layer l : layers) total += l.parameterCount();
+        long sum = 0;
+        for (Layer l : layers) sum += l.parameterCount();
+        if (sum > MAX_PARAMETERS) {
+            throw new IllegalArgumentException("the layers have " + sum + " parameters in all, more than a network holds ("
+                    + MAX_PARAMETERS + ", one Java array)");
+        }
+        int total = (int) sum;
         this.params = Tensor.zeros(dtype, Shape.of(total));
         this.grads = Tensor.zeros(dtype, Shape.of(total));
         List<Parameter> named = new ArrayList<>();
@@ -89,6 +94,9 @@ public final class Sequential implements AutoCloseable {
         this.parameters = Collections.unmodifiableList(named);
         this.buffers = Collections.unmodifiableList(namedBuffers);
     }
+
+    /** Most parameters a network holds: they live in one Java array. */
+    public static final int MAX_PARAMETERS = Integer.MAX_VALUE - 8;
 
     /** An uninitialised network over the given (unbound) layers; parameters start at zero. */
     public static Sequential of(int inputSize, List<Layer> layers, DType dtype, Parallel parallel) {

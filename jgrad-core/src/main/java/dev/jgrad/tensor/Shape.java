@@ -14,9 +14,9 @@ public final class Shape {
         long s = 1;
         for (int d : dims) {
             if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(dims));
-            s *= d;
+            s *= d;     // s ≤ 2^31 and d < 2^31 before the product: no long overflow
+            if (s > Integer.MAX_VALUE) throw new IllegalArgumentException("shape too large: " + Arrays.toString(dims));
         }
-        if (s > Integer.MAX_VALUE) throw new IllegalArgumentException("shape too large: " + Arrays.toString(dims));
         this.dims = dims;
         this.size = (int) s;
     }
