@@ -23,46 +23,70 @@ final class FewRowDots {
      */
     static void product(int m, int j0, int n, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
                         float[] c, int cOff, int ldc, boolean accumulate, float[] lanes) {
-        int bound = FS.loopBound(k);
         for (int i = 0; i < m; i++) {
-            int ai = aOff + i * aRs;
+            int ai = aOff + i * aRs, ci = cOff + i * ldc;
             int j = j0;
-            for (; j + 4 <= n; j += 4) {
-                int b0 = bOff + j * bCs, b1 = b0 + bCs, b2 = b1 + bCs, b3 = b2 + bCs;
-                FloatVector s0 = FloatVector.zero(FS), s1 = FloatVector.zero(FS), s2 = FloatVector.zero(FS), s3 = FloatVector.zero(FS);
-                int p = 0;
-                for (; p < bound; p += L) {
-                    FloatVector x = FloatVector.fromArray(FS, a, ai + p);
-                    s0 = x.fma(FloatVector.fromArray(FS, b, b0 + p), s0);
-                    s1 = x.fma(FloatVector.fromArray(FS, b, b1 + p), s1);
-                    s2 = x.fma(FloatVector.fromArray(FS, b, b2 + p), s2);
-                    s3 = x.fma(FloatVector.fromArray(FS, b, b3 + p), s3);
-                }
-                float d0 = sum(s0, lanes), d1 = sum(s1, lanes), d2 = sum(s2, lanes), d3 = sum(s3, lanes);
-                for (; p < k; p++) {
-                    float x = a[ai + p];
-                    d0 = Math.fma(x, b[b0 + p], d0);
-                    d1 = Math.fma(x, b[b1 + p], d1);
-                    d2 = Math.fma(x, b[b2 + p], d2);
-                    d3 = Math.fma(x, b[b3 + p], d3);
-                }
-                int ci = cOff + i * ldc + j;
-                c[ci] = accumulate ? c[ci] + d0 : d0;
-                c[ci + 1] = accumulate ? c[ci + 1] + d1 : d1;
-                c[ci + 2] = accumulate ? c[ci + 2] + d2 : d2;
-                c[ci + 3] = accumulate ? c[ci + 3] + d3 : d3;
-            }
-            for (; j < n; j++) {
-                int bj = bOff + j * bCs;
-                FloatVector s0 = FloatVector.zero(FS);
-                int p = 0;
-                for (; p < bound; p += L) s0 = FloatVector.fromArray(FS, a, ai + p).fma(FloatVector.fromArray(FS, b, bj + p), s0);
-                float d0 = sum(s0, lanes);
-                for (; p < k; p++) d0 = Math.fma(a[ai + p], b[bj + p], d0);
-                int ci = cOff + i * ldc + j;
-                c[ci] = accumulate ? c[ci] + d0 : d0;
-            }
+            for (; j + 4 <= n; j += 4) four(k, a, ai, b, bOff + j * bCs, bCs, c, ci + j, accumulate, lanes);
+            for (; j < n; j++) one(k, a, ai, b, bOff + j * bCs, c, ci + j, accumulate, lanes);
         }
+    }
+
+    /**
+     * {@link #product} with the loops the other way round, for many rows of A (a batch at
+     * inference): four rows of B stay in L1 while every row of A passes them, so B is read from
+     * memory once rather than once per row. Each element is the same dot product, so the same bits.
+     */
+    static void productByColumns(int m, int j0, int n, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
+                                 float[] c, int cOff, int ldc, boolean accumulate, float[] lanes) {
+        int j = j0;
+        for (; j + 4 <= n; j += 4) {
+            int bj = bOff + j * bCs;
+            for (int i = 0; i < m; i++) four(k, a, aOff + i * aRs, b, bj, bCs, c, cOff + i * ldc + j, accumulate, lanes);
+        }
+        for (; j < n; j++) {
+            int bj = bOff + j * bCs;
+            for (int i = 0; i < m; i++) one(k, a, aOff + i * aRs, b, bj, c, cOff + i * ldc + j, accumulate, lanes);
+        }
+    }
+
+    /** C[ci .. ci+3] (+)= the dot products of A's row at ai with the four rows of B from b0. */
+    private static void four(int k, float[] a, int ai, float[] b, int b0, int bCs, float[] c, int ci,
+                             boolean accumulate, float[] lanes) {
+        int bound = FS.loopBound(k);
+        int b1 = b0 + bCs, b2 = b1 + bCs, b3 = b2 + bCs;
+        FloatVector s0 = FloatVector.zero(FS), s1 = FloatVector.zero(FS), s2 = FloatVector.zero(FS), s3 = FloatVector.zero(FS);
+        int p = 0;
+        for (; p < bound; p += L) {
+            FloatVector x = FloatVector.fromArray(FS, a, ai + p);
+            s0 = x.fma(FloatVector.fromArray(FS, b, b0 + p), s0);
+            s1 = x.fma(FloatVector.fromArray(FS, b, b1 + p), s1);
+            s2 = x.fma(FloatVector.fromArray(FS, b, b2 + p), s2);
+            s3 = x.fma(FloatVector.fromArray(FS, b, b3 + p), s3);
+        }
+        float d0 = sum(s0, lanes), d1 = sum(s1, lanes), d2 = sum(s2, lanes), d3 = sum(s3, lanes);
+        for (; p < k; p++) {
+            float x = a[ai + p];
+            d0 = Math.fma(x, b[b0 + p], d0);
+            d1 = Math.fma(x, b[b1 + p], d1);
+            d2 = Math.fma(x, b[b2 + p], d2);
+            d3 = Math.fma(x, b[b3 + p], d3);
+        }
+        c[ci] = accumulate ? c[ci] + d0 : d0;
+        c[ci + 1] = accumulate ? c[ci + 1] + d1 : d1;
+        c[ci + 2] = accumulate ? c[ci + 2] + d2 : d2;
+        c[ci + 3] = accumulate ? c[ci + 3] + d3 : d3;
+    }
+
+    /** C[ci] (+)= the dot product of A's row at ai with B's row at bj. */
+    private static void one(int k, float[] a, int ai, float[] b, int bj, float[] c, int ci, boolean accumulate,
+                            float[] lanes) {
+        int bound = FS.loopBound(k);
+        FloatVector s0 = FloatVector.zero(FS);
+        int p = 0;
+        for (; p < bound; p += L) s0 = FloatVector.fromArray(FS, a, ai + p).fma(FloatVector.fromArray(FS, b, bj + p), s0);
+        float d0 = sum(s0, lanes);
+        for (; p < k; p++) d0 = Math.fma(a[ai + p], b[bj + p], d0);
+        c[ci] = accumulate ? c[ci] + d0 : d0;
     }
 
     /**

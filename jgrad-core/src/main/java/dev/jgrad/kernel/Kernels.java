@@ -31,6 +31,16 @@ public interface Kernels {
               double[] b, int bOff, int bRs, int bCs,
               double[] c, int cOff, int ldc, boolean accumulate);
 
+    /**
+     * C = A·Bᵀ, A m×k and B n×k with contiguous rows (leading dimensions lda and ldb): the
+     * product of inference, X·Wᵀ. Each element of C is one dot product summed in an order that
+     * depends on neither m, nor which row it is, nor the thread count, so a row of C has the same
+     * bits computed alone or in any batch; they are the bits {@link #gemm} gives X·Wᵀ for one row.
+     * Uses no per-thread buffers, so any number of threads (virtual ones too) may call it.
+     */
+    void rowDots(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                 float[] c, int cOff, int ldc);
+
     /** c[i, :] += v for each of the m contiguous rows of length n. */
     void addRowVector(float[] c, int cOff, int m, int n, float[] v, int vOff);
 

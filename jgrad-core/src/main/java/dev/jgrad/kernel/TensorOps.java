@@ -25,6 +25,15 @@ public final class TensorOps {
         gemm(par, b, out, in, x, in, 1, w, 1, in, z, accumulate);
     }
 
+    /**
+     * Z = X·Wᵀ for inference over plain arrays: X rows × k at xOff, W n × k, Z rows × n at zOff,
+     * each row with the bits of a one-row product whatever the batch (see {@link Kernels#rowDots}).
+     */
+    public static void rowDots(Parallel par, int rows, int n, int k, float[] x, int xOff, float[] w, int wOff,
+                               float[] z, int zOff) {
+        K.rowDots(par, rows, n, k, x, xOff, k, w, wOff, k, z, zOff, n);
+    }
+
     /** dW (+)= Δᵀ·X: Δ is B×out, X is B×in, dW is out×in (the weight gradient, same shape as W). */
     public static void matmulTN(Parallel par, Tensor delta, Tensor x, Tensor dw, boolean accumulate) {
         int b = delta.rows(), out = delta.cols(), in = x.cols();

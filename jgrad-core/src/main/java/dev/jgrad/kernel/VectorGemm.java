@@ -63,11 +63,25 @@ final class VectorGemm {
     private VectorGemm() {
     }
 
-    /** Per-thread packing buffers, sized once. */
+    /**
+     * Per-thread packing buffers. The packing ones (1.8 MB together) are allocated on a thread's
+     * first packed product, not before: a thread that only ever runs dot products (one sample at
+     * a time, the classifier) keeps a few hundred bytes.
+     */
     private static final class Scratch {
-        final float[] ap = new float[(MC + MR) * KC];
-        final float[] bp = new float[KC * NC];
+        private float[] ap;
+        private float[] bp;
         final float[] tile = new float[MR * NR];
+
+        float[] ap() {
+            if (ap == null) ap = new float[(MC + MR) * KC];
+            return ap;
+        }
+
+        float[] bp() {
+            if (bp == null) bp = new float[KC * NC];
+            return bp;
+        }
     }
 
     /** The arguments of one float GEMM call, reused per calling thread so dispatch allocates nothing. */
@@ -303,12 +317,45 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * C = A·Bᵀ as {@link FewRowDots} computes it for a few rows, for any number of rows: the bits
+     * of every row are those of the one-row product. Large products are split by columns of C
+     * over the pool. Buffers are allocated per call (a vector's lanes per part), never per
+     * thread, so request threads of a server, virtual ones included, keep nothing.
+     */
+    static void rowDots(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                        float[] c, int cOff, int ldc) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            return;
+        }
+        int parts = (long) m * n * k < PARALLEL_WORK / 2 || par.threads() == 1 ? 1 : Math.min(par.threads() * 2, n / 4);
+        if (parts <= 1) {
+            rowDotsPart(m, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+            return;
+        }
+        int p = parts;
+        par.run(p, t -> {
+            int j0 = n * t / p / 4 * 4, j1 = t == p - 1 ? n : n * (t + 1) / p / 4 * 4;
+            rowDotsPart(m, j0, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        });
+    }
+
+    private static void rowDotsPart(int m, int j0, int j1, int k, float[] a, int aOff, int lda, float[] b, int bOff,
+                                    int ldb, float[] c, int cOff, int ldc) {
+        float[] lanes = new float[L];
+        if (m < FEW_ROWS) FewRowDots.product(m, j0, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false, lanes);
+        else FewRowDots.productByColumns(m, j0, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false, lanes);
+    }
+
     private static void block(Scratch s, FloatGemm g, int m0, int m1, int n0, int n1) {
         int k = g.k;
         int kcStd = blockDepth(k);
         int rows = m1 - m0;
         int mBlocks = (rows + MC - 1) / MC;
         int mcStd = Math.min(MC, ((rows + mBlocks - 1) / mBlocks + MR - 1) / MR * MR);
+        float[] bp = s.bp();
         if (g.shared != null && (long) rows * kcStd <= PANEL_PACK_A) {
             // A few rows (the batch): packing all of B's block first wrote it past L2 and read it
             // back once per block of rows; one panel at a time it never leaves L1. Same order of
@@ -319,8 +366,8 @@ final class VectorGemm {
                 boolean overwrite = pc == 0 && !g.accumulate;
                 for (int jr = n0; jr < n1; jr += NR) {
                     int nr = Math.min(NR, n1 - jr);
-                    packB(g.b, g.bOff + pc * g.bRs + jr * g.bCs, g.bRs, g.bCs, kc, nr, s.bp, 0);
-                    panel(kc, g.shared, pc * mPad + m0 * kc, s.bp, 0, g.c, g.cOff + m0 * g.ldc + jr, g.ldc, rows, nr,
+                    packB(g.b, g.bOff + pc * g.bRs + jr * g.bCs, g.bRs, g.bCs, kc, nr, bp, 0);
+                    panel(kc, g.shared, pc * mPad + m0 * kc, bp, 0, g.c, g.cOff + m0 * g.ldc + jr, g.ldc, rows, nr,
                             overwrite, s.tile);
                 }
             }
@@ -330,24 +377,25 @@ final class VectorGemm {
             int nc = Math.min(NC, n1 - jc);
             for (int pc = 0; pc < k; pc += kcStd) {
                 int kc = Math.min(kcStd, k - pc);
-                packB(g.b, g.bOff + pc * g.bRs + jc * g.bCs, g.bRs, g.bCs, kc, nc, s.bp, 0);
+                packB(g.b, g.bOff + pc * g.bRs + jc * g.bCs, g.bRs, g.bCs, kc, nc, bp, 0);
                 boolean overwrite = pc == 0 && !g.accumulate;
                 for (int ic = m0; ic < m1; ic += mcStd) {
                     int mc = Math.min(mcStd, m1 - ic);
                     // A is packed into MR-row panels (zero-padded), so the micro-kernel reads one
                     // contiguous stream whatever A's layout: shared by all parts when it was packed
                     // up front, otherwise a block at a time by each part.
-                    float[] ap = s.ap;
+                    float[] ap;
                     int apOff = 0;
                     if (g.shared != null) {
                         ap = g.shared;
                         apOff = pc * ((g.m + MR - 1) / MR * MR) + ic * kc;
                     } else {
-                        packA(g.a, g.aOff + ic * g.aRs + pc * g.aCs, g.aRs, g.aCs, mc, kc, s.ap, 0);
+                        ap = s.ap();
+                        packA(g.a, g.aOff + ic * g.aRs + pc * g.aCs, g.aRs, g.aCs, mc, kc, ap, 0);
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        panel(kc, ap, apOff, s.bp, jr * kc, g.c, g.cOff + ic * g.ldc + jc + jr, g.ldc, mc, nr,
+                        panel(kc, ap, apOff, bp, jr * kc, g.c, g.cOff + ic * g.ldc + jc + jr, g.ldc, mc, nr,
                                 overwrite, s.tile);
                     }
                 }

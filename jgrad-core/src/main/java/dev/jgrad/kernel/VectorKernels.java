@@ -75,6 +75,12 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void rowDots(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                        float[] c, int cOff, int ldc) {
+        VectorGemm.rowDots(par, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    }
+
+    @Override
     public void addRowVector(float[] c, int cOff, int m, int n, float[] v, int vOff) {
         int bound = FS.loopBound(n);
         for (int i = 0; i < m; i++) {

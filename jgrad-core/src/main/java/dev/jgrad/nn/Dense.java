@@ -3,6 +3,7 @@ package dev.jgrad.nn;
 import dev.jgrad.kernel.Parallel;
 import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.tensor.DType;
+import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.tensor.Tensor;
@@ -156,6 +157,32 @@ public final class Dense implements ActivatedLayer {
     public Tensor completeActivation() {
         activation.forward(z, y);
         return y;
+    }
+
+    /** Evaluation forward over a copy of W and b: Z = X·Wᵀ row by row, then the bias and f as above. */
+    @Override
+    public InferenceLayer inference() {
+        float[] wCopy = new float[out * in], bCopy = new float[out];
+        for (int i = 0; i < wCopy.length; i++) wCopy[i] = (float) w.get(i);
+        for (int i = 0; i < out; i++) bCopy[i] = (float) b.get(i);
+        return new Inference(in, out, activation, wCopy, bCopy);
+    }
+
+    /** Dense's {@link InferenceLayer}: immutable, so shared by every thread. */
+    private record Inference(int inputSize, int outputSize, Activation activation, float[] w, float[] b)
+            implements InferenceLayer {
+        @Override
+        public int scratchSize(int rows) {
+            return rows * outputSize;
+        }
+
+        @Override
+        public void forward(Parallel par, float[] x, int xOff, int rows, float[] y, int yOff, float[] scratch) {
+            Shape shape = Shape.of(rows, outputSize);
+            TensorOps.rowDots(par, rows, outputSize, inputSize, x, xOff, w, 0, scratch, 0);     // Z = X Wᵀ
+            activation.forwardWithBias(new FloatTensor(scratch, 0, shape),                       //   + 1 bᵀ, then Y = f(Z)
+                    new FloatTensor(b, 0, Shape.of(outputSize)), new FloatTensor(y, yOff, shape));
+        }
     }
 
     @Override

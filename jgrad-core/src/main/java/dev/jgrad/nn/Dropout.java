@@ -82,6 +82,27 @@ public final class Dropout implements Layer {
         this.placedTotal = total;
     }
 
+    /** Evaluation mode keeps every element: Y = X. */
+    @Override
+    public InferenceLayer inference() {
+        return new InferenceLayer() {
+            @Override
+            public int inputSize() {
+                return width;
+            }
+
+            @Override
+            public int outputSize() {
+                return width;
+            }
+
+            @Override
+            public void forward(Parallel par, float[] x, int xOff, int rows, float[] y, int yOff, float[] scratch) {
+                System.arraycopy(x, xOff, y, yOff, rows * width);
+            }
+        };
+    }
+
     @Override
     public Tensor forward(Tensor x, boolean training) {
         this.training = training;

@@ -71,6 +71,17 @@ public interface Layer {
         return List.of();
     }
 
+    /**
+     * This layer's evaluation-mode forward over a snapshot of its current parameters and
+     * statistics, safe to share between threads: what {@code dev.jgrad.infer} serves. The default
+     * runs private copies of the layer ({@link #copyConfig()}) and is correct for any layer; a
+     * layer overrides it to compute without copies and to make each row's bits independent of
+     * the batch, as jgrad's own layers do.
+     */
+    default InferenceLayer inference() {
+        return new PooledInference(this);
+    }
+
     /** A new, unbound layer of the same configuration. */
     Layer copyConfig();
 

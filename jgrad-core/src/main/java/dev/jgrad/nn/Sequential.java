@@ -24,8 +24,10 @@ import java.util.Random;
  * <p>Parameter names follow the model file: the i-th dense layer's are {@code layers.<i>.weight}
  * and {@code layers.<i>.bias}; other layers use their kind, e.g. {@code batch_norm.0.weight}.
  *
- * <p>A network is not safe for concurrent use: it keeps per-batch buffers. Use {@link #copy()}
- * per thread to serve predictions concurrently.
+ * <p>A network is not safe for concurrent use: it keeps per-batch buffers. To serve predictions
+ * from many threads, freeze it into an {@code InferenceModel} (package {@code infer}): one copy
+ * of the weights, no gradient buffers, a cheap predictor per thread, and each row's answer the
+ * bits this network gives that row alone.
  */
 public final class Sequential implements AutoCloseable {
     private final int inputSize;

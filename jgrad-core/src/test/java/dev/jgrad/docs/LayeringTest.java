@@ -29,7 +29,8 @@ class LayeringTest {
             "data", Set.of("tensor"),
             "io", Set.of("tensor", "kernel", "nn", "optim", "data"),
             "train", Set.of("tensor", "kernel", "nn", "optim", "data", "io"),
-            "check", Set.of("tensor", "kernel", "nn", "optim", "data", "io", "train"));
+            "check", Set.of("tensor", "kernel", "nn", "optim", "data", "io", "train"),
+            "infer", Set.of("tensor", "kernel", "nn", "data", "io"));
     private static final Pattern REF = Pattern.compile("\\bdev\\.jgrad\\.([a-z]+)\\.");
 
     @Test
