@@ -34,7 +34,10 @@ final class VectorKernels implements Kernels {
      */
     @Override
     public void warmUp() {
-        int m = 7, n = 30, kMax = 300, len = 1283;
+        // Sizes from this width's tile, so every micro-kernel it has runs: a full tile and a
+        // short one down, a full panel and an edge across (and a panel one vector wide below).
+        int m = VectorGemm.MR + 2, n = 2 * VectorGemm.NR - 2, kMax = 300, len = 1283;
+        int oneVector = VectorGemm.NR + L;
         float[] a = new float[m * kMax], b = new float[kMax * n], c = new float[m * n], v = new float[n];
         float[] g = new float[len];
         try (Parallel one = Parallel.create(1)) {
@@ -45,7 +48,7 @@ final class VectorKernels implements Kernels {
                 gemm(one, m, n, k, a, 0, 1, m, b, 0, n, 1, c, 0, n, false);   // Δᵀ·X
                 gemm(one, 1, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // one sample
                 gemm(one, m, 10, k, a, 0, k, 1, b, 0, 1, k, c, 0, 10, false); // the classifier's X·Wᵀ
-                gemm(one, m, 24, k, a, 0, k, 1, b, 0, 24, 1, c, 0, 24, false); // a last panel one vector wide
+                gemm(one, m, oneVector, k, a, 0, k, 1, b, 0, oneVector, 1, c, 0, oneVector, false); // a last panel one vector wide
                 addColumnSums(c, 0, m, n, v, 0);
                 addRowVector(c, 0, m, n, v, 0);
                 firstNonFinite(g, 0, len);
