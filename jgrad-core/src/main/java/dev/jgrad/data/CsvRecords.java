@@ -42,7 +42,13 @@ final class CsvRecords implements Closeable {
         buffered.mark(2);
         int b0 = buffered.read(), b1 = buffered.read();
         buffered.reset();
-        this.in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(buffered, 1 << 16) : buffered;
+        try {
+            this.in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(buffered, 1 << 16) : buffered;
+        } catch (EOFException e) {
+            throw new InvalidDataException(source + ": line 1: the gzip stream is truncated", e);
+        } catch (ZipException e) {
+            throw new InvalidDataException(source + ": line 1: corrupt gzip data (" + e.getMessage() + ")", e);
+        }
         this.source = source;
         this.delimiter = delimiter;
         this.maxLength = maxLength;

@@ -152,8 +152,8 @@ public final class IdxReader {
             int b0 = raw.read(), b1 = raw.read();
             raw.reset();
             boolean gzip = b0 == 0x1f && b1 == 0x8b;
-            InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
             try {
+                InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
                 return readIdx(file, in, size, gzip);
             } catch (EOFException e) {
                 throw new InvalidDataException(file + ": truncated " + (gzip ? "gzip stream" : "file"), e);
