@@ -89,14 +89,11 @@ def probability_map(name):
     return onnx.ValueInfoProto(name=name, type=t)
 
 
-def export_sklearn():
-    from sklearn.neural_network import MLPClassifier
-    rng = np.random.RandomState(3)
-    x = rng.randn(120, 5).astype(np.float32)
-    yl = (x[:, 0] + x[:, 1] > 0).astype(int) + (x[:, 2] > 0.5).astype(int) * 2  # 4 classes
-    clf = MLPClassifier(hidden_layer_sizes=(7, 6), activation="tanh", max_iter=300, random_state=0).fit(x, yl)
-    # The layout skl2onnx gives an MLPClassifier: MatMul (coefs [in, out]) + Add (intercept [1, out]) and
-    # the activation per layer, Softmax, then the ai.onnx.ml tail for the label and the probability map.
+def sklearn_layout(clf, n_features):
+    """The layout skl2onnx gives an MLPClassifier: MatMul (coefs [in, out]) + Add (intercept [1, out])
+    and the activation per layer, Softmax (or, for two classes, Sigmoid then Concat(1 - p, p)), then
+    the ai.onnx.ml tail for the label and the probability map."""
+    act = {"relu": "Relu", "tanh": "Tanh", "logistic": "Sigmoid"}[clf.activation]
     nodes, inits = [], []
     h = "input"
     for i, (w, b) in enumerate(zip(clf.coefs_, clf.intercepts_)):
@@ -106,9 +103,15 @@ def export_sklearn():
         nodes.append(helper.make_node("Add", ["mul_result%d" % i, "intercepts%d" % i], ["add_result%d" % i]))
         h = "add_result%d" % i
         if i < len(clf.coefs_) - 1:
-            nodes.append(helper.make_node("Tanh", [h], ["next_activations%d" % i]))
+            nodes.append(helper.make_node(act, [h], ["next_activations%d" % i]))
             h = "next_activations%d" % i
-    nodes.append(helper.make_node("Softmax", [h], ["probabilities"], axis=1))
+    if len(clf.classes_) == 2:
+        nodes.append(helper.make_node("Sigmoid", [h], ["out_activations_result"]))
+        inits.append(numpy_helper.from_array(np.array([1.0], dtype=np.float32), "unity"))
+        nodes.append(helper.make_node("Sub", ["unity", "out_activations_result"], ["negative_class_proba"]))
+        nodes.append(helper.make_node("Concat", ["negative_class_proba", "out_activations_result"], ["probabilities"], axis=1))
+    else:
+        nodes.append(helper.make_node("Softmax", [h], ["probabilities"], axis=1))
     inits.append(numpy_helper.from_array(clf.classes_.astype(np.int64), "classes"))
     nodes.append(helper.make_node("ArgMax", ["probabilities"], ["argmax_output"], axis=1))
     nodes.append(helper.make_node("ArrayFeatureExtractor", ["classes", "argmax_output"], ["array_feature_extractor_result"],
@@ -117,18 +120,29 @@ def export_sklearn():
     nodes.append(helper.make_node("Reshape", ["array_feature_extractor_result", "shape_tensor"], ["label"]))
     nodes.append(helper.make_node("ZipMap", ["probabilities"], ["output_probability"], domain="ai.onnx.ml",
                                   classlabels_int64s=[int(c) for c in clf.classes_]))
-    graph = helper.make_graph(nodes, "mlp_classifier", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 5])],
-                              [helper.make_tensor_value_info("label", TensorProto.INT64, [None]),
-                               probability_map("output_probability")],
+    graph = helper.make_graph(nodes, "mlp_classifier",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, n_features])],
+                              [helper.make_tensor_value_info("label", TensorProto.INT64, [None]), probability_map("output_probability")],
                               inits)
     model = helper.make_model(graph, producer_name="skl2onnx-layout", ir_version=8,
                               opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("ai.onnx.ml", 1)])
     onnx.checker.check_model(model)
+    return model
+
+
+def export_sklearn():
+    from sklearn.neural_network import MLPClassifier
+    rng = np.random.RandomState(3)
+    x = rng.randn(120, 5).astype(np.float32)
     out = os.path.join(HERE, "sklearn")
     os.makedirs(out, exist_ok=True)
-    onnx.save(model, os.path.join(out, "mlp_classifier.onnx"))
-    xt = x[:8]
-    write_expected(os.path.join(out, "mlp_classifier.expected.txt"), xt, clf.predict_proba(xt.astype(np.float64)))
+    four = (x[:, 0] + x[:, 1] > 0).astype(int) + (x[:, 2] > 0.5).astype(int) * 2
+    two = np.where(x[:, 0] * x[:, 3] > 0, 3, 7)  # labels 3 and 7
+    for name, y, act in (("mlp_classifier", four, "tanh"), ("mlp_binary", two, "relu")):
+        clf = MLPClassifier(hidden_layer_sizes=(7, 6), activation=act, max_iter=300, random_state=0).fit(x, y)
+        onnx.save(sklearn_layout(clf, 5), os.path.join(out, name + ".onnx"))
+        xt = x[:8]
+        write_expected(os.path.join(out, name + ".expected.txt"), xt, clf.predict_proba(xt.astype(np.float64)))
 
 
 def export_handmade():

@@ -7,11 +7,13 @@ import dev.jgrad.kernel.Parallel;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Sequential;
+import dev.jgrad.onnx.OnnxImporter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
@@ -20,17 +22,21 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = {"Turns a plain safetensors weights file (layers.<i>.weight out x in, layers.<i>.bias) into a jgrad model.",
-                "Example: jgrad import --weights w.safetensors --activations relu,softmax --loss softmax_cross_entropy --out m.safetensors"})
+        description = {"Turns an ONNX model (a feed-forward network, e.g. from PyTorch or scikit-learn) or a plain safetensors",
+                "weights file (layers.<i>.weight out x in, layers.<i>.bias) into a jgrad model.",
+                "Examples: jgrad import model.onnx --out m.safetensors",
+                "          jgrad import --weights w.safetensors --activations relu,softmax --loss softmax_cross_entropy --out m.safetensors"})
 final class ImportCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--weights", required = true, paramLabel = "FILE")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL.onnx", description = "an ONNX model to import")
+    Path onnx;
+    @Option(names = "--weights", paramLabel = "FILE", description = "a plain safetensors weights file to import instead")
     Path weights;
-    @Option(names = "--activations", required = true, split = ",", description = "one activation per dense layer")
+    @Option(names = "--activations", split = ",", description = "with --weights: one activation per dense layer")
     List<String> activations;
-    @Option(names = "--loss", required = true)
+    @Option(names = "--loss", description = "the loss to train with (for ONNX: default softmax_cross_entropy for a network ending in softmax, else mse)")
     String loss;
     @Option(names = "--classes", split = ",", description = "class names, for a classifier")
     List<String> classes;
@@ -39,6 +45,33 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ((onnx == null) == (weights == null)) {
+            throw new IllegalArgumentException("usage: give either an ONNX model (jgrad import model.onnx --out m.safetensors)"
+                    + " or --weights with --activations and --loss");
+        }
+        return onnx != null ? fromOnnx() : fromWeights();
+    }
+
+    private Integer fromOnnx() throws Exception {
+        if (activations != null) throw new IllegalArgumentException("usage: --activations goes with --weights; an ONNX model has its own");
+        Model m = OnnxImporter.read(onnx);
+        Loss l = loss != null ? Losses.parse(loss) : m.loss();
+        List<String> names = classes != null ? classes : m.classNames();
+        if (!names.isEmpty() && names.size() != m.network().outputSize()) {
+            throw new IllegalArgumentException(names.size() + " class names for " + m.network().outputSize() + " outputs");
+        }
+        m = new Model(m.network(), l, m.normalizer(), names, m.imageShape());
+        ModelFile.save(out, m);
+        spec.commandLine().getOut().printf("%s: %d layers, %,d parameters, %s, input normalisation %s, written to %s%n", onnx,
+                m.network().layers().size(), m.network().parameterCount(),
+                m.isClassification() ? m.classNames().size() + " classes" : "regression", m.normalizer().kind().spec(), out);
+        return 0;
+    }
+
+    private Integer fromWeights() throws Exception {
+        if (activations == null || loss == null) {
+            throw new IllegalArgumentException("usage: --weights needs --activations (one per dense layer) and --loss");
+        }
         Sequential net = ModelFile.fromPlainWeights(weights, activations, DType.F32, Parallel.common());
         Loss l = Losses.parse(loss);
         List<String> names = classes;

@@ -50,11 +50,16 @@ final class GraphWalker {
     private final Map<String, Tensor> consts = new HashMap<>();
     private final Set<Node> used = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<String> graphOutputs = new HashSet<>();
+    /** Value name → the nodes that read it, in graph order: each lookup costs its readers, not the graph. */
+    private final Map<String, List<Node>> readers = new HashMap<>();
+    private final Map<Node, Integer> order = new IdentityHashMap<>();
 
     /** Results. */
     final List<Layer> layers = new ArrayList<>();
     final Map<String, float[]> tensors = new LinkedHashMap<>();
     int inputWidth = -1;
+    /** The input has more than two dims and has not been flattened yet. */
+    private boolean unflattened;
     float[] offset, scale;
     List<String> classNames;
     boolean endsInSoftmax;
@@ -88,6 +93,11 @@ final class GraphWalker {
             }
         }
         for (Tensor t : model.graph().initializers()) consts.put(t.name(), t);
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            order.put(n, i);
+            for (String in : new java.util.LinkedHashSet<>(n.inputs())) readers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
+        }
         for (ValueInfo o : model.graph().outputs()) graphOutputs.add(o.name());
         collectConstants();
         String cur = input();
@@ -97,11 +107,21 @@ final class GraphWalker {
             List<Node> next = live(cur);
             if (next.isEmpty()) break;
             Node n = next.getFirst();
-            if (!atInput && next.stream().allMatch(this::isTail)) break;
+            if (!atInput && next.stream().allMatch(this::isTail)
+                    && (graphOutputs.contains(cur) || next.stream().anyMatch(t -> t.opType().equals("ArgMax") || t.domain().equals("ai.onnx.ml")))) {
+                break;
+            }
             if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) throw refuse(n, "is not a standard ONNX operator");
             String op = n.opType();
             if (pending && pendingActivation == null && (next.size() > 1 || ScalarFunction.OPS.contains(op))) {
                 String r = activationChain(cur, n);
+                if (r != null) {
+                    cur = r;
+                    continue;
+                }
+            }
+            if (pending && pendingActivation == Activations.SIGMOID && pendingOut == 1 && next.size() == 2) {
+                String r = twoClasses(cur, next);
                 if (r != null) {
                     cur = r;
                     continue;
@@ -200,7 +220,7 @@ final class GraphWalker {
                 if (w > Integer.MAX_VALUE) throw new InvalidModelException(source + ": input '" + in.name() + "' has dims " + in.dims());
             }
             inputWidth = (int) w;
-            if (in.dims().size() > 2) inputWidth = -(int) Math.max(w, 1) - 1; // must be flattened first
+            unflattened = in.dims().size() > 2;
         }
         return in.name();
     }
@@ -214,24 +234,24 @@ final class GraphWalker {
             if (shape.length != 2 || !(shape[0] == -1 || shape[0] == 0) || shape[1] == 0 || shape[1] < -1) {
                 throw refuse(n, "reshapes to " + java.util.Arrays.toString(shape) + "; only [-1, features] or [0, -1] flattens the input");
             }
-            if (shape[1] > 0 && inputWidth < -1 && -inputWidth - 1 != shape[1]) {
-                throw refuse(n, "reshapes " + (-inputWidth - 1) + " features to " + shape[1]);
+            if (shape[1] > 0 && inputWidth > 0 && inputWidth != shape[1]) {
+                throw refuse(n, "reshapes " + inputWidth + " features to " + shape[1]);
             }
+            if (shape[1] > 0) inputWidth = (int) shape[1];
         }
-        if (inputWidth < -1) inputWidth = -inputWidth - 1;
+        unflattened = false;
         width = inputWidth;
         return take(n);
     }
 
     private String normaliser(Node n) {
+        if (unflattened) throw refuse(n, "normalises the input before it is flattened");
         float[] c = floats(n, n.input(1), "constant");
         if (width < 0 && c.length > 1) width = inputWidth = c.length;
-        float[] full = new float[Math.max(width, 1)];
-        if (c.length == 1) java.util.Arrays.fill(full, c[0]);
-        else if (c.length == width) full = c;
-        else throw refuse(n, "uses " + c.length + " constants for " + width + " features");
-        if (n.opType().equals("Sub")) offset = full;
-        else scale = full;
+        if (c.length != 1 && c.length != width) throw refuse(n, "uses " + c.length + " constants for " + width + " features");
+        // one value stands for every feature: expanded once the width is known
+        if (n.opType().equals("Sub")) offset = c;
+        else scale = c;
         return take(n);
     }
 
@@ -294,7 +314,7 @@ final class GraphWalker {
     private void startLinear(Node n, float[] w, float[] b, int in, int out) {
         if (in <= 0 || out <= 0) throw refuse(n, "has a weight matrix with no rows or columns");
         if (width >= 0 && in != width) throw refuse(n, "takes " + in + " features but receives " + width);
-        if (width < -1) throw refuse(n, "receives the input of dims " + (-width - 1) + " features unflattened; Flatten it first");
+        if (unflattened) throw refuse(n, "receives the input with more than two dims; jgrad reads it flattened (Flatten first)");
         if (inputWidth < 0) inputWidth = in;
         pendingW = w;
         pendingB = b;
@@ -322,6 +342,7 @@ final class GraphWalker {
     }
 
     private int widthFor(Node n) {
+        if (unflattened) throw refuse(n, "receives the input with more than two dims; jgrad reads it flattened (Flatten first)");
         if (width < 0) throw refuse(n, "comes before the number of features is known");
         return width;
     }
@@ -330,7 +351,7 @@ final class GraphWalker {
         finishPending();
         double p = 0.5;
         if (opset < 12) p = floatAttr(n, "ratio", 0.5f);
-        else if (!n.input(1).isEmpty()) p = floats(n, n.input(1), "ratio")[0];
+        else if (!n.input(1).isEmpty()) p = scalar(n, n.input(1));
         if (!n.input(2).isEmpty()) {
             long[] mode = longsOrBool(n, n.input(2));
             if (mode.length != 1 || mode[0] != 0) throw refuse(n, "runs in training mode");
@@ -492,7 +513,7 @@ final class GraphWalker {
         List<Node> chain = new ArrayList<>();
         Set<String> values = new HashSet<>(Set.of(x));
         Map<String, Float> scalars = new HashMap<>();
-        for (Node n : nodes) {
+        for (Node n : reachable(x)) {
             if (used.contains(n) || chain.size() >= MAX_CHAIN || !ScalarFunction.OPS.contains(n.opType()) || !n.domain().isEmpty()) continue;
             boolean fed = false, ok = n.outputs().size() == 1;
             for (String in : n.inputs()) {
@@ -527,6 +548,48 @@ final class GraphWalker {
             }
         }
         return null;
+    }
+
+    /**
+     * scikit-learn's two-class output: p = σ(z) of one unit, then Concat(1 − p, p). That is
+     * exactly softmax([0, z]), so the layer becomes two units, the first with zero weights and
+     * bias, under a softmax. Null when the two readers of p are not that.
+     */
+    private String twoClasses(String p, List<Node> next) {
+        Node sub = next.stream().filter(n -> n.opType().equals("Sub")).findFirst().orElse(null);
+        Node concat = next.stream().filter(n -> n.opType().equals("Concat")).findFirst().orElse(null);
+        if (sub == null || concat == null || !sub.input(1).equals(p) || !consts.containsKey(sub.input(0))) return null;
+        float[] one = floats(sub, sub.input(0), "constant");
+        if (one.length != 1 || one[0] != 1f) return null;
+        long axis = intAttr(concat, "axis", 0);
+        if ((axis != 1 && axis != -1) || !concat.inputs().equals(List.of(sub.outputs().getFirst(), p))) return null;
+        float[] w = new float[2 * pendingIn], b = new float[2];
+        System.arraycopy(pendingW, 0, w, pendingIn, pendingIn);
+        b[1] = pendingB[0];
+        pendingW = w;
+        pendingB = b;
+        pendingOut = 2;
+        width = 2;
+        pendingActivation = Activations.SOFTMAX;
+        used.add(sub);
+        used.add(concat);
+        return concat.outputs().getFirst();
+    }
+
+    /** Element-wise nodes reachable from x through element-wise nodes, at most 2·MAX_CHAIN, in graph order. */
+    private List<Node> reachable(String x) {
+        List<Node> found = new ArrayList<>();
+        Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(x));
+        while (!todo.isEmpty() && found.size() < 2 * MAX_CHAIN) {
+            for (Node n : live(todo.poll())) {
+                if (!ScalarFunction.OPS.contains(n.opType()) || !seen.add(n)) continue;
+                found.add(n);
+                todo.add(n.outputs().getFirst());
+            }
+        }
+        found.sort(java.util.Comparator.comparingInt(order::get));
+        return found;
     }
 
     /** The one value of the chain read outside it, when x and every other value are read only inside. */
@@ -651,7 +714,7 @@ final class GraphWalker {
     /** The nodes not yet taken that read a value, in graph order. */
     private List<Node> live(String value) {
         List<Node> out = new ArrayList<>();
-        for (Node n : nodes) if (!used.contains(n) && n.inputs().contains(value)) out.add(n);
+        for (Node n : readers.getOrDefault(value, List.of())) if (!used.contains(n)) out.add(n);
         return out;
     }
 

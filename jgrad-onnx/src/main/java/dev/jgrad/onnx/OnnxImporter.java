@@ -122,8 +122,8 @@ public final class OnnxImporter {
     private static Normalizer normaliser(GraphWalker g, int input, Map<String, Object> meta) {
         double[] off = new double[input], sc = new double[input];
         Arrays.fill(sc, 1);
-        if (g.offset != null) for (int j = 0; j < input; j++) off[j] = g.offset[j];
-        if (g.scale != null) for (int j = 0; j < input; j++) sc[j] = g.scale[j];
+        if (g.offset != null) for (int j = 0; j < input; j++) off[j] = g.offset[g.offset.length == 1 ? 0 : j];
+        if (g.scale != null) for (int j = 0; j < input; j++) sc[j] = g.scale[g.scale.length == 1 ? 0 : j];
         if (meta != null && meta.get("normalizer") instanceof Map<?, ?> nm) {
             try {
                 Normalizer saved = new Normalizer(Normalizer.Kind.parse((String) nm.get("kind")), doubles(nm.get("offset")), doubles(nm.get("scale")));

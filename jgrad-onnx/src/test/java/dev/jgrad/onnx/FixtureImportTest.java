@@ -72,6 +72,41 @@ class FixtureImportTest {
         assertEquals("tanh", ((Dense) m.network().layers().getFirst()).activation().spec());
     }
 
+    @Test
+    void sklearnTwoClassLayoutBecomesASoftmaxOverTwoUnits() throws Exception {
+        Model m = OnnxImporter.read(Expected.resource("sklearn/mlp_binary.onnx"));
+        Expected e = Expected.read("sklearn/mlp_binary.expected.txt");
+        e.assertMatches(m.predict(e.input()), 1e-5, "two-class MLPClassifier");
+        assertEquals(List.of("3", "7"), m.classNames());
+        assertEquals("softmax", ((Dense) m.network().layers().getLast()).activation().spec());
+    }
+
+    @Test
+    void identityInsideTheNetworkAndAScalarNormaliserAreFollowed() {
+        var w = RefusalTest.W;
+        var b = RefusalTest.B;
+        var half = OnnxProto.Tensor.ofFloats("half", new float[]{0.5f});
+        var shift = OnnxProto.Tensor.ofFloats("shift", new float[]{1f});
+        byte[] bytes = RefusalTest.model(List.of(
+                        RefusalTest.node("centre", "Sub", List.of("input", "shift"), "c"),
+                        RefusalTest.node("scale", "Mul", List.of("c", "half"), "s"),
+                        RefusalTest.gemm("s", "z"),
+                        RefusalTest.node("alias", "Identity", List.of("z"), "za"),
+                        RefusalTest.node("act", "Tanh", List.of("za"), "y")),
+                List.of(w, b, half, shift), List.of(RefusalTest.INPUT), "y", 17);
+        Model m = OnnxImporter.read(bytes, "m.onnx");
+        assertEquals("tanh", ((Dense) m.network().layers().getFirst()).activation().spec());
+        assertEquals(3, m.normalizer().offset().length);
+        var x = new dev.jgrad.tensor.FloatTensor(dev.jgrad.tensor.Shape.of(1, 3));
+        x.set(0, 3);
+        x.set(1, 5);
+        x.set(2, 1);
+        // s = (x - 1) / 2 = [1, 2, 0]; z = W s + b = [1+4+0+1, 4+10+0+2] = [6, 16]
+        var y = m.predict(x);
+        assertEquals(Math.tanh(6), y.get(0), 1e-6);
+        assertEquals(Math.tanh(16), y.get(1), 1e-6);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"bias_first", "gemm_transb0"})
     void layoutsOtherExportersWrite(String name) throws Exception {
