@@ -24,7 +24,7 @@ import java.util.Map;
  *
  * <p>Thread-safety: safe for concurrent use by any number of request threads.
  */
-public final class InferenceApi {
+public final class InferenceApi implements AutoCloseable {
     /** An answer: HTTP status, content type, body. */
     public record Answer(int status, String contentType, byte[] body) {
         static Answer json(int status, String json) {
@@ -40,10 +40,40 @@ public final class InferenceApi {
     private final ServerConfig config;
     private volatile boolean ready = true;
 
-    InferenceApi(Map<String, ServedModel> models, Metrics metrics, ServerConfig config) {
+    private InferenceApi(Map<String, ServedModel> models, Metrics metrics, ServerConfig config) {
         this.models = Map.copyOf(models);
         this.metrics = metrics;
         this.config = config;
+    }
+
+    /**
+     * The protocol over these models, batching as the config says (its host, port, body limit
+     * and timeouts are for the HTTP layer that carries it). For an HTTP server of one's own;
+     * {@link InferenceServer} is the one jgrad ships.
+     */
+    public static InferenceApi open(Map<String, InferenceModel> byName, ServerConfig config) {
+        if (byName.isEmpty()) throw new IllegalArgumentException("no model to serve");
+        Metrics metrics = new Metrics();
+        Map<String, ServedModel> served = new java.util.LinkedHashMap<>();
+        byName.forEach((n, m) -> served.put(n, new ServedModel(n, m, config, metrics)));
+        return new InferenceApi(served, metrics, config);
+    }
+
+    /** The counters behind {@code /metrics}. */
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** The names of the models served. */
+    public java.util.Set<String> modelNames() {
+        return models.keySet();
+    }
+
+    /** Readiness false, then the batchers answer what they hold and stop. */
+    @Override
+    public void close() {
+        ready = false;
+        models.values().forEach(ServedModel::close);
     }
 
     /** Readiness turns false when shutdown begins, so load balancers stop sending. */

@@ -48,18 +48,11 @@ import java.util.stream.Stream;
 public final class InferenceServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
-    private final Map<String, ServedModel> models;
     private final InferenceApi api;
-    private final Metrics metrics;
     private volatile boolean closed;
 
     private InferenceServer(Map<String, InferenceModel> byName, ServerConfig config) throws Exception {
-        if (byName.isEmpty()) throw new IllegalArgumentException("no model to serve");
-        this.metrics = new Metrics();
-        Map<String, ServedModel> served = new LinkedHashMap<>();
-        byName.forEach((n, m) -> served.put(n, new ServedModel(n, m, config, metrics)));
-        this.models = served;
-        this.api = new InferenceApi(served, metrics, config);
+        this.api = InferenceApi.open(byName, config);
         QueuedThreadPool pool = new QueuedThreadPool(256, 8);
         pool.setName("jgrad-http");
         // Handlers block until their batch has run; virtual threads make that free.
@@ -78,7 +71,12 @@ public final class InferenceServer implements AutoCloseable {
         server.setStopTimeout(config.stopTimeoutMillis());
         server.setStopAtShutdown(false);
         server.addConnector(connector);
-        server.start();
+        try {
+            server.start();
+        } catch (Exception e) {
+            api.close();
+            throw e;
+        }
     }
 
     /** Starts serving the models under their names. */
@@ -124,12 +122,12 @@ public final class InferenceServer implements AutoCloseable {
 
     /** The names of the models served. */
     public java.util.Set<String> modelNames() {
-        return models.keySet();
+        return api.modelNames();
     }
 
     /** The counters behind {@code /metrics}. */
     public Metrics metrics() {
-        return metrics;
+        return api.metrics();
     }
 
     /** Blocks until the server has stopped. */
@@ -151,7 +149,7 @@ public final class InferenceServer implements AutoCloseable {
             // Stopping failed half way (a request outlived the stop timeout): the port is closed
             // all the same; nothing more to do than release the models.
         }
-        models.values().forEach(ServedModel::close);
+        api.close();
     }
 
     /** Reads the body within the limit and hands the request to the API. */
