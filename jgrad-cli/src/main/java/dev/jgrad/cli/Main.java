@@ -12,7 +12,7 @@ import java.io.PrintWriter;
 @Command(name = "jgrad", mixinStandardHelpOptions = true, version = "jgrad 0.1.0",
         description = "Trains, evaluates and explains neural networks by backpropagation.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, InfoCommand.class,
-                GradCommand.class, ImportCommand.class, ExportCommand.class, GradcheckCommand.class, ExplainCommand.class,
+                GradCommand.class, ImportCommand.class, ExportCommand.class, GradcheckCommand.class, ExplainCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The serving benchmark of docs/SERVING.md: one-sample requests for the Fashion-MNIST MLP
+# (784-256-128-10) with wrk on loopback, at concurrency 1, 16 and 64, batching on and off,
+# served by `jgrad serve` (Jetty) and by the same protocol over the JDK's HttpServer.
+#   jgrad-bench/scripts/serve-bench.sh MODEL [SECONDS]        the table
+#   jgrad-bench/scripts/serve-bench.sh MODEL soak [SECONDS]   valid and invalid requests side by side (default 300 s)
+# Needs wrk (apt-get install wrk) and the Fashion-MNIST files (apt-get install dataset-fashion-mnist).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+model="$(readlink -f "$1")"
+mode="${2:-table}"
+seconds="${3:-${2:-10}}"
+[ "$mode" = soak ] || seconds="${2:-10}"
+data=/usr/share/datasets/fashion-mnist
+port=18080
+work="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+source "$here/scripts/find-jdk.sh"
+(cd "$here" && JAVA_HOME="$JAVA_HOME" MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow" \
+  mvn -B -q -ntp -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip package -pl jgrad-bench,jgrad-cli -am) >&2
+java=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseG1GC -Xmx1g)
+bench=("${java[@]}" -cp "$here/jgrad-bench/target/jgrad-bench.jar" dev.jgrad.bench.ServeBench)
+"${bench[@]}" request "$data" 0 "$work/one.json"
+
+echo "# $(date -u +%FT%TZ)  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $("$JAVA_HOME/bin/java" -version 2>&1 | head -1); wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)"
+
+cat > "$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("$work/one.json"); wrk.body = f:read("*a"); f:close()
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.0f %.3f %.3f %d\n", summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status))
+end
+LUA
+
+start_server() { # kind batching
+  if [ "$1" = jetty ]; then
+    local b=--batching; [ "$2" = on ] || b=--no-batching
+    "${java[@]}" -jar "$here/jgrad-cli/target/jgrad.jar" serve --model "$model" --port $port $b >"$work/server.log" 2>&1 &
+  else
+    "${bench[@]}" jdk "$model" $port "$2" >"$work/server.log" 2>&1 &
+  fi
+  server=$!
+  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && return; sleep 0.5; done
+  echo "server did not start:"; cat "$work/server.log"; exit 1
+}
+# CPU seconds the server process has used: with the machine shared, req/s move with the load,
+# requests per CPU-second of the server much less.
+cpu() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$server/stat"; }
+stop_server() { kill -TERM "$server"; wait "$server" 2>/dev/null || true; }
+
+name="$(basename "$model" .safetensors)"
+url="http://127.0.0.1:$port/v2/models/$name/infer"
+
+if [ "$mode" = soak ]; then
+  start_server jetty on
+  pid=$server
+  wrk -t1 -c16 -d5s -s "$work/post.lua" "$url" >/dev/null   # warm-up
+  "$JAVA_HOME/bin/jcmd" $pid GC.run >/dev/null; sleep 1
+  echo "heap before: $("$JAVA_HOME/bin/jcmd" $pid GC.heap_info | grep -m1 -o 'used [0-9]*K')"
+  # The invalid side cycles through refusals; each must be a 4xx, never a 5xx.
+  cat > "$work/bad.lua" <<LUA
+local f = io.open("$work/one.json"); local ok = f:read("*a"); f:close()
+local bodies = {
+  ok:gsub('%[1,784%]', '[1,783]'),                 -- wrong width
+  ok:gsub('FP32', 'INT64'),                         -- wrong datatype
+  ok:gsub('"data":%[0,', '"data":[NaN,'),           -- not JSON
+  ok:gsub('"data":%[0,', '"data":["x",'),           -- a string among numbers
+  ok:gsub('"data":%[0,', '"data":[1e39,'),          -- not finite in FP32
+  '{"inputs":[{"name":"input"',                     -- malformed
+  '{"id":"no inputs"}',                             -- missing field
+  string.rep("[", 100000),                          -- deep nesting
+}
+local i = 0
+request = function()
+  i = i % #bodies + 1
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, bodies[i])
+end
+local counts = {}
+response = function(status, headers, body)
+  counts[status] = (counts[status] or 0) + 1
+end
+done = function(summary, latency, requests)
+  io.write(string.format("BAD %d requests, non-4xx answers: %d\n", summary.requests, summary.errors.status))
+end
+LUA
+  wrk -t1 -c4 -d"${seconds}s" -s "$work/bad.lua" "$url" > "$work/bad.txt" &
+  bad=$!
+  wrk -t1 -c16 -d"${seconds}s" --latency -s "$work/post.lua" "$url" > "$work/good.txt"
+  wait $bad || true
+  "$JAVA_HOME/bin/jcmd" $pid GC.run >/dev/null; sleep 1
+  echo "heap after:  $("$JAVA_HOME/bin/jcmd" $pid GC.heap_info | grep -m1 -o 'used [0-9]*K')"
+  read -r _ n err rps p50 p99 status < <(grep RESULT "$work/good.txt")
+  echo "valid:   $n requests in ${seconds} s, $rps/s, p50 $p50 ms, p99 $p99 ms, errors $err (non-2xx $status)"
+  echo "invalid: $(grep -o 'Non-2xx.*' "$work/bad.txt" || true) $(grep -m1 'requests in' "$work/bad.txt")"
+  curl -s "http://127.0.0.1:$port/metrics" | grep -E '^jgrad_http_requests_total|^jgrad_inference_(requests|errors)_total' 
+  stop_server
+  exit 0
+fi
+
+printf '%-6s %-9s %5s %10s %9s %9s %7s %12s\n' server batching conc 'req/s' 'p50 ms' 'p99 ms' errors 'req/CPU-s'
+echo "# req/CPU-s: requests per CPU-second the server process used during the run"
+for kind in jetty jdk; do
+  for batching in on off; do
+    start_server $kind $batching
+    wrk -t2 -c16 -d3s -s "$work/post.lua" "$url" >/dev/null   # warm-up
+    for c in 1 16 64; do
+      t=2; [ $c = 1 ] && t=1
+      c0=$(cpu)
+      read -r _ n err rps p50 p99 status < <(wrk -t$t -c$c -d"${seconds}s" --latency -s "$work/post.lua" "$url" | grep RESULT)
+      c1=$(cpu)
+      printf '%-6s %-9s %5d %10s %9s %9s %7s %12.0f\n' $kind $batching $c "$rps" "$p50" "$p99" "$err" "$(echo "$n / ($c1 - $c0)" | bc -l)"
+    done
+    stop_server
+  done
+done
