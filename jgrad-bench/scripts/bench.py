@@ -10,8 +10,16 @@
 
 Each number is a median: over the epochs after the first (warm-up) of each run, then over runs.
 Run from the repository root:  python3 jgrad-bench/scripts/bench.py [--epochs 4] [--runs 3]
+
+A ratio is printed only against a peer at its best, checked in this run: OpenBLAS is installed
+when it is missing (as root, with apt-get), PyTorch's sgemm_ must resolve to OpenBLAS in a
+process started exactly as the benchmark starts it (the dynamic linker's own account,
+LD_DEBUG=bindings, and the library's openblas_get_config), and the OpenBLAS that the GEMM
+comparison calls must say it is OpenBLAS with its kernels chosen for this CPU (no core type
+pinned through OPENBLAS_CORETYPE). When a check fails, the numbers are printed without ratios
+and the reason is said.
 """
-import argparse, json, os, statistics, subprocess, sys, time
+import argparse, ctypes, json, os, re, shutil, statistics, subprocess, sys, time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3"
@@ -20,6 +28,74 @@ SHAPES = ["128x256x784:NT", "256x784x128:TN", "128x784x256:NN",
           "128x128x256:NT", "128x256x128:TN", "128x256x128:NN",
           "128x10x128:NT", "10x128x128:TN", "128x128x10:NN",
           "256:NN", "512:NN", "1024:NN"]
+
+
+PYTHON = "/usr/bin/python3"
+APT_PACKAGES = ["libopenblas0-pthread", "python3-torch", "python3-numpy"]
+
+
+def ensure_peers():
+    """Installs what the peers need when it is missing and this process may (root, apt-get)."""
+    missing = not os.path.exists(OPENBLAS)
+    if not missing:
+        missing = subprocess.run([PYTHON, "-c", "import torch, numpy"], capture_output=True).returncode != 0
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print(f"note: {' / '.join(APT_PACKAGES)} missing and this process cannot install them")
+        return
+    print("installing the peers: " + " ".join(APT_PACKAGES), flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *APT_PACKAGES], env=env, check=False)
+
+
+# Run inside the PyTorch process: a product through torch's BLAS, then the library that the
+# dynamic linker bound to sgemm_ (from LD_DEBUG on stderr) asked who it is.
+TORCH_PROBE = r"""
+import json, re, torch
+a = torch.ones(64, 64); (a @ a).sum().item()
+cfg = torch.__config__.show()
+find = lambda p: (re.search(p, cfg) or [None, "?"])[1]
+print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(),
+                  "blas_info": "BLAS_INFO=" + find(r"BLAS_INFO=(\w+)") + ", CPU capability " + find(r"CPU capability usage: (\S+)")}))
+"""
+
+
+def verify_torch_blas(torch_threads, blas_threads):
+    """Whether PyTorch, started as the benchmark starts it, runs its sgemm_ on OpenBLAS; and which core type."""
+    env = dict(torch_env(torch_threads, blas_threads), LD_DEBUG="bindings")
+    r = subprocess.run([PYTHON, "-c", TORCH_PROBE], capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        return {"ok": False, "reason": "PyTorch does not start: " + r.stderr.strip().splitlines()[-1:][0] if r.stderr.strip() else "?"}
+    info = json.loads(r.stdout.strip().splitlines()[-1])
+    bound = [m.group(1) for m in re.finditer(r"binding file \S*libtorch_cpu\S* \[\d+\] to (\S+) \[\d+\]: normal symbol `sgemm_'",
+                                             r.stderr)]
+    if not bound:
+        return dict(info, ok=False, reason="PyTorch never bound sgemm_ (LD_DEBUG=bindings shows no binding from libtorch_cpu)")
+    lib = os.path.realpath(bound[0])
+    info["sgemm_from"] = lib
+    probe = ("import ctypes, sys; l = ctypes.CDLL(sys.argv[1]); l.openblas_get_config.restype = ctypes.c_char_p; "
+             "l.openblas_get_corename.restype = ctypes.c_char_p; "
+             "print(l.openblas_get_config().decode()); print(l.openblas_get_corename().decode())")
+    q = subprocess.run([PYTHON, "-c", probe, lib], capture_output=True, text=True, env=torch_env(torch_threads, blas_threads))
+    if q.returncode != 0:
+        return dict(info, ok=False, reason=f"PyTorch's sgemm_ comes from {lib}, which is not OpenBLAS "
+                                           "(no openblas_get_config): the reference BLAS")
+    info["openblas_config"], info["openblas_core"] = q.stdout.strip().splitlines()[:2]
+    info["ok"] = True
+    return info
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
 
 
 def java():
@@ -57,7 +133,7 @@ def run_jgrad(data, epochs, threads):
                           "--validation", "0", "--threads", str(threads), "--json", "--quiet"],
                          capture_output=True, text=True, check=True).stdout
     d = json.loads(out)
-    return steady(d["epochs"]), overall(d["epochs"]), d["test_accuracy"]
+    return steady(d["epochs"]), overall(d["epochs"]), d["test_accuracy"], d["epochs"][0]["seconds"]
 
 
 def run_torch(data, epochs, torch_threads, blas_threads):
@@ -66,7 +142,7 @@ def run_torch(data, epochs, torch_threads, blas_threads):
                           "--epochs", str(epochs), "--threads", str(torch_threads)],
                          capture_output=True, text=True, check=True, env=torch_env(torch_threads, blas_threads)).stdout
     d = json.loads(out.strip().splitlines()[-1])
-    return steady(d["epochs"]), overall(d["epochs"]), d["test_accuracy"]
+    return steady(d["epochs"]), overall(d["epochs"]), d["test_accuracy"], d["epochs"][0]["seconds"]
 
 
 def gemm_compare(threads):
@@ -76,7 +152,9 @@ def gemm_compare(threads):
                           "compare", *SHAPES, "--threads", str(threads)],
                          capture_output=True, text=True, check=True,
                          env=dict(torch_env(1, threads), OPENBLAS_THREAD_TIMEOUT="4")).stdout
-    return {j["shape"]: j for j in map(json.loads, out.strip().splitlines())}
+    lines = [json.loads(l) for l in out.strip().splitlines()]
+    setup = next(j for j in lines if j["kind"] == "setup")
+    return setup, {j["shape"]: j for j in lines if j["kind"] == "gemm_compare"}
 
 
 def inference_jgrad(threads):
@@ -94,23 +172,53 @@ def main():
     ap.add_argument("--skip-gemm", action="store_true")
     ap.add_argument("--skip-train", action="store_true")
     ap.add_argument("--json", help="also write all numbers to this file")
+    ap.add_argument("--startup", type=int, default=0, metavar="N",
+                    help="also time `jgrad predict` of one row, N runs with and N without the AOT cache, interleaved")
     a = ap.parse_args()
     subprocess.run([os.path.join(ROOT, "build"), "package"], check=True, cwd=ROOT)
-    results = {"machine": {"nproc": os.cpu_count(), "cpu": cpu_name()}, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    ensure_peers()
+    flags = cpu_flags()
+    width = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    results = {"machine": {"nproc": os.cpu_count(), "cpu": cpu_name(), "vector_isa": width},
+               "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} logical CPUs, {width}; load average {os.getloadavg()[0]:.1f} at start")
+    pinned = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    if pinned:
+        print(f"note: the environment sets {pinned}; the peers run without it, so OpenBLAS picks its kernels for this CPU")
 
     if not a.skip_gemm:
-        results["gemm"] = {t: gemm_compare(t) for t in (1, 2)}
-        print("\nGEMM GFLOP/s, jgrad and OpenBLAS sgemm alternating in one process: medians of 301 rounds,")
-        print("the median per-round ratio with its quartiles, and the ratio of the fastest rounds")
+        results["gemm"] = {}
+        for t in (1, 2):
+            setup, rows = gemm_compare(t)
+            results["gemm"][t] = rows
+            results.setdefault("gemm_setup", {})[t] = setup
+        setup = results["gemm_setup"][1]
+        blas_ok = setup["openblas_config"].startswith("OpenBLAS")
+        print(f"jgrad: {setup['jgrad_kernels']}")
+        print(f"GEMM peer: {setup['openblas_library']}: {setup['openblas_config']} (kernels for {setup['openblas_core']})")
+        print("\nGEMM GFLOP/s, jgrad and OpenBLAS sgemm alternating in one process (OPENBLAS_NUM_THREADS = jgrad's "
+              "threads): medians of 301 rounds, the median per-round ratio with its quartiles, and the ratio of the fastest rounds")
+        if not blas_ok:
+            print("NO RATIOS: the library called is not OpenBLAS")
         print(f"{'shape':16} {'threads':>7} {'jgrad':>7} {'OpenBLAS':>9} {'ratio':>6} {'quartiles':>11} {'best':>13} {'ratio':>6}")
         for t, rows in results["gemm"].items():
             for s, r in rows.items():
                 best = r["best_jgrad_gflops"] / r["best_openblas_gflops"]
-                print(f"{s:16} {t:>7} {r['jgrad_gflops']:>7.1f} {r['openblas_gflops']:>9.1f} {r['ratio']:>6.2f} "
-                      f"{r['ratio_q1']:>5.2f}-{r['ratio_q3']:<5.2f} {r['best_jgrad_gflops']:>6.1f}/{r['best_openblas_gflops']:<6.1f} {best:>6.2f}")
+                if blas_ok:
+                    print(f"{s:16} {t:>7} {r['jgrad_gflops']:>7.1f} {r['openblas_gflops']:>9.1f} {r['ratio']:>6.2f} "
+                          f"{r['ratio_q1']:>5.2f}-{r['ratio_q3']:<5.2f} {r['best_jgrad_gflops']:>6.1f}/{r['best_openblas_gflops']:<6.1f} {best:>6.2f}")
+                else:
+                    print(f"{s:16} {t:>7} {r['jgrad_gflops']:>7.1f} {'-':>9}")
         results["inference"] = {t: inference_jgrad(t) for t in (1, 2)}
         for t, r in results["inference"].items():
             print(f"inference, {t} thread(s): one sample {r['batch_1_median_us']:.1f} µs, batch of 128 {r['batch_128_median_us']:.0f} µs")
+
+    if a.startup:
+        results["startup"] = startup(a.data, a.startup)
+        for k, v in results["startup"].items():
+            print(f"jgrad predict, one CSV row, start to exit, {k}: wall median {v['wall_median']:.2f} s "
+                  f"(fastest {v['wall_min']:.2f}), CPU (user+sys) median {v['cpu_median']:.2f} s; "
+                  f"same output with and without: {v['same_output']}")
 
     if a.skip_train:
         if a.json:
@@ -118,31 +226,78 @@ def main():
                 json.dump(results, f, indent=1)
         return
     configs = [("jgrad", 1, None), ("jgrad", 2, None), ("pytorch", 1, 1), ("pytorch", 1, 2), ("pytorch", 2, 2)]
+    checks = {(t, blas): verify_torch_blas(t, blas) for name, t, blas in configs if name == "pytorch"}
+    results["pytorch_blas"] = {f"threads={t} blas={b}": v for (t, b), v in checks.items()}
+    torch_ok = all(v["ok"] for v in checks.values())
+    for (t, b), v in checks.items():
+        if v["ok"]:
+            print(f"PyTorch {v['torch']} threads={t} blas={b}: sgemm_ from {v['sgemm_from']} ({v['openblas_config']}; "
+                  f"kernels for {v['openblas_core']}); {v['blas_info']}")
+        else:
+            print(f"PyTorch threads={t} blas={b}: NOT ON OPENBLAS: {v['reason']}")
+    if not torch_ok:
+        print("NO RATIOS against PyTorch in this run: it is not at its best (see above)")
     train = {}
     for rnd in range(a.runs):
         for name, t, blas in configs:   # interleaved, so drift in the machine's load hits every config alike
             key = f"{name} threads={t}" + (f" blas={blas}" if blas else "")
-            rate, whole, acc = run_jgrad(a.data, a.epochs, t) if name == "jgrad" else run_torch(a.data, a.epochs, t, blas)
-            train.setdefault(key, []).append((rate, whole, acc))
+            rate, whole, acc, first = run_jgrad(a.data, a.epochs, t) if name == "jgrad" else run_torch(a.data, a.epochs, t, blas)
+            train.setdefault(key, []).append((rate, whole, acc, first))
             print(f"run {rnd + 1}: {key:28} {rate:>9,.0f} samples/s  (whole loop {whole:>7,.0f})  test accuracy {acc:.4f}",
                   flush=True)
-    results["training"] = {k: {"samples_per_second": statistics.median(r for r, _, _ in v),
-                               "whole_loop_samples_per_second": statistics.median(w for _, w, _ in v),
-                               "test_accuracy": statistics.median(x for _, _, x in v), "runs": v} for k, v in train.items()}
+    results["training"] = {k: {"samples_per_second": statistics.median(r for r, _, _, _ in v),
+                               "whole_loop_samples_per_second": statistics.median(w for _, w, _, _ in v),
+                               "test_accuracy": statistics.median(x for _, _, x, _ in v),
+                               "first_epoch_seconds": statistics.median(f for _, _, _, f in v), "runs": v}
+                           for k, v in train.items()}
     best_torch = max((v["samples_per_second"], k) for k, v in results["training"].items() if k.startswith("pytorch"))
     best_whole = max((v["whole_loop_samples_per_second"], k) for k, v in results["training"].items() if k.startswith("pytorch"))
+    if not torch_ok:
+        best_torch = (float("nan"), best_torch[1] + " (not on OpenBLAS: no ratio)")
+        best_whole = (float("nan"), best_whole[1])
     print(f"\nTraining throughput, {a.epochs} epochs, {a.runs} runs: medians over runs of the median epoch after the first,")
     print("and of the whole training loop (first epoch, with the JIT's warm-up, included)")
     print(f"{'configuration':28} {'samples/s':>10} {'vs best PyTorch':>16} {'whole loop':>11} {'vs best':>8} {'test acc':>9}")
     for k, v in results["training"].items():
         w = v["whole_loop_samples_per_second"]
-        print(f"{k:28} {v['samples_per_second']:>10,.0f} {v['samples_per_second'] / best_torch[0]:>16.2f} "
-              f"{w:>11,.0f} {w / best_whole[0]:>8.2f} {v['test_accuracy']:>9.4f}")
+        r1 = f"{v['samples_per_second'] / best_torch[0]:>16.2f}" if torch_ok else f"{'-':>16}"
+        r2 = f"{w / best_whole[0]:>8.2f}" if torch_ok else f"{'-':>8}"
+        print(f"{k:28} {v['samples_per_second']:>10,.0f} {r1} {w:>11,.0f} {r2} {v['test_accuracy']:>9.4f}  "
+              f"first epoch {v['first_epoch_seconds']:.2f} s")
+    j1, j2 = results["training"].get("jgrad threads=1"), results["training"].get("jgrad threads=2")
+    if j1 and j2:
+        print(f"jgrad from one thread to two: {j2['samples_per_second'] / j1['samples_per_second']:.2f}x")
     print(f"best PyTorch: {best_torch[1]} ({best_torch[0]:,.0f} samples/s; whole loop: {best_whole[1]}, {best_whole[0]:,.0f}); "
           "PyTorch runs with OMP_WAIT_POLICY=passive and OpenBLAS preloaded")
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)
+
+
+def startup(data, n):
+    """`jgrad predict` of one test image as a CSV row, process start to exit, with and without the AOT cache."""
+    import gzip, tempfile
+    tmp = tempfile.mkdtemp()
+    model, row = os.path.join(tmp, "m.safetensors"), os.path.join(tmp, "row.csv")
+    subprocess.run([os.path.join(ROOT, "jgrad"), "train", "--data", data, "--epochs", "1", "--quiet", "--out", model],
+                   check=True, capture_output=True)
+    with gzip.open(os.path.join(data, "t10k-images-idx3-ubyte.gz")) as f:
+        pixels = f.read()[16:16 + 784]
+    with open(row, "w") as f:
+        f.write(",".join(map(str, pixels)) + "\n")
+    times, outputs = {"aot": [], "no aot": []}, {}
+    for _ in range(n):
+        for key, flag in (("aot", "1"), ("no aot", "0")):
+            t0, r0 = time.perf_counter(), os.times()
+            out = subprocess.run([os.path.join(ROOT, "jgrad"), "predict", "--model", model, "--input", row],
+                                 check=True, capture_output=True, text=True, env=dict(os.environ, JGRAD_AOT=flag)).stdout
+            wall, r1 = time.perf_counter() - t0, os.times()
+            times[key].append((wall, (r1.children_user - r0.children_user) + (r1.children_system - r0.children_system)))
+            outputs[key] = out
+    same = outputs["aot"] == outputs["no aot"]
+    shutil.rmtree(tmp)
+    return {k: {"wall_median": statistics.median(w for w, _ in v), "wall_min": min(w for w, _ in v),
+                "cpu_median": statistics.median(c for _, c in v), "same_output": same} for k, v in times.items()}
 
 
 def cpu_name():

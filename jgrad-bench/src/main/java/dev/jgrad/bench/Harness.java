@@ -41,6 +41,15 @@ public final class Harness {
                 OpenBlas blas = OpenBlas.load().orElseThrow(() -> new IllegalStateException(
                         "OpenBLAS not found: install libopenblas0-pthread or name it with -Djgrad.openblas=PATH"));
                 blas.threads(threads);
+                // Who runs, on what: the script checks these before it prints any ratio.
+                Map<String, Object> setup = new LinkedHashMap<>();
+                setup.put("kind", "setup");
+                setup.put("jgrad_kernels", Kernels.get().description());
+                setup.put("threads", threads);
+                setup.put("openblas_library", blas.library);
+                setup.put("openblas_config", blas.config);
+                setup.put("openblas_core", blas.coreName);
+                System.out.println(Json.write(setup));
                 for (String s : rest) compare(new GemmShape(s), s, par, threads, blas);
             } else {
                 inference(threads);
@@ -140,6 +149,7 @@ public final class Harness {
         try (Sequential net = Sequential.builder(784).threads(threads).dense(256, Activations.RELU).dense(128, Activations.RELU).dense(10, Activations.SOFTMAX).build()) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("kind", "inference");
+            out.put("jgrad_kernels", Kernels.get().description());
             out.put("threads", threads);
             for (int batch : new int[]{1, 128}) {
                 Tensor x = Tensor.zeros(DType.F32, batch, 784);

@@ -30,7 +30,8 @@ final class OpenBlas {
 
     private final MethodHandle sgemm;
     private final MethodHandle setThreads;
-    final String library;
+    /** The library's own account of itself: its build configuration and the core type its kernels were chosen for. */
+    final String library, config, coreName;
 
     private OpenBlas(String library, SymbolLookup lookup) {
         this.library = library;
@@ -42,6 +43,20 @@ final class OpenBlas {
                 Linker.Option.critical(true));
         setThreads = linker.downcallHandle(lookup.find("openblas_set_num_threads").orElseThrow(),
                 FunctionDescriptor.ofVoid(JAVA_INT));
+        // Only OpenBLAS exports these; a reference BLAS under the same file name fails here.
+        config = text(linker, lookup, "openblas_get_config");
+        coreName = text(linker, lookup, "openblas_get_corename");
+    }
+
+    /** Calls a no-argument function of the library that returns a C string. */
+    private static String text(Linker linker, SymbolLookup lookup, String function) {
+        MethodHandle h = linker.downcallHandle(lookup.find(function).orElseThrow(() -> new IllegalStateException(
+                function + " not found: the library is not OpenBLAS")), FunctionDescriptor.of(ADDRESS));
+        try {
+            return ((MemorySegment) h.invokeExact()).reinterpret(4096).getString(0);
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The library named by -Djgrad.openblas, or the first of Debian's usual places that exists. */
