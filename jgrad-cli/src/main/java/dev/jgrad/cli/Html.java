@@ -18,6 +18,8 @@ final class Html {
             th{background:#f4f6fb}td.l,th.l{text-align:left}.grid{display:flex;flex-wrap:wrap;gap:1.5rem}.card{background:#f8f9fc;border-radius:8px;padding:1rem}
             .num{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85rem}.ok{color:#18794e}.bad{color:#c62828}
             math{font-size:1.1rem}.mis{display:inline-block;margin:.3rem;text-align:center;font-size:.75rem}.mis img{image-rendering:pixelated;border:1px solid #ccd}
+            .trip{display:flex;gap:.4rem}.hm{margin:0;text-align:center;font-size:.75rem;color:#445}.hm img{border:1px solid #ccd;display:block}
+            pre.q{margin:0;font-size:.8rem;white-space:pre-wrap}
             """;
 
     static String page(String title, String body) {

@@ -5,21 +5,19 @@ import dev.jgrad.data.Dataset;
 import dev.jgrad.io.AtomicFile;
 import dev.jgrad.io.Json;
 import dev.jgrad.io.Model;
+import dev.jgrad.nn.Sequential;
+import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
 import dev.jgrad.train.EpochResult;
 import dev.jgrad.train.Evaluation;
 import dev.jgrad.train.History;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -166,33 +164,25 @@ final class HtmlReport {
         }
         StringBuilder sb = new StringBuilder("<h2>Misclassified examples</h2>");
         if (wrong.isEmpty()) return sb.append("<p>None.</p>").toString();
-        sb.append("<p class=\"sub\">The first ").append(wrong.size()).append(" errors, in data order: true class → predicted.</p><div>");
-        int hgt = data.imageShape()[0], wid = data.imageShape()[1];
+        sb.append("<p class=\"sub\">The first ").append(wrong.size()).append(" errors, in data order: true class → predicted. Under each, ")
+                .append("the input, dL/dx and |dL/dx| (L = −log p) for the predicted class and then for the true one: where dL/dx &lt; 0 (blue) ")
+                .append("a brighter pixel makes that class more likely, where &gt; 0 (red) less (see <code>jgrad explain --model</code>).</p><div>");
+        int[] shape = data.imageShape();
+        int zoom = Math.max(2, 84 / shape[1]);
+        Sequential net64 = model.network().to(DType.F64);
+        int d = data.featureCount(), k = model.network().outputSize();
         for (int[] w : wrong) {
-            sb.append("<div class=\"mis\"><img width=\"").append(wid * 3).append("\" height=\"").append(hgt * 3)
-                    .append("\" alt=\"sample ").append(w[0]).append("\" src=\"data:image/png;base64,")
-                    .append(png(data, w[0], hgt, wid)).append("\"><br>").append(Html.esc(data.classNames().get(data.label(w[0]))))
-                    .append(" → <b>").append(Html.esc(data.classNames().get(w[1]))).append("</b></div>");
+            double[] x = new double[d];
+            for (int j = 0; j < d; j++) x[j] = data.features().get(w[0] * d + j);
+            String truth = data.classNames().get(data.label(w[0])), predicted = data.classNames().get(w[1]);
+            sb.append("<div class=\"mis\">").append(Html.esc(truth)).append(" → <b>").append(Html.esc(predicted)).append("</b>");
+            for (int cls : new int[]{w[1], data.label(w[0])}) {
+                SampleBackprop.Pass pass = SampleBackprop.run(net64, model.loss(), x, ModelExplanation.oneHot(k, cls));
+                double[] raw = ModelExplanation.rawGradient(model, pass.inputGradient());
+                sb.append(HeatMap.triptych(x, shape, raw, "for " + data.classNames().get(cls), zoom));
+            }
+            sb.append("</div>");
         }
         return sb.append("</div>").toString();
-    }
-
-    private static String png(Dataset data, int r, int h, int w) throws IOException {
-        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-        int d = data.featureCount();
-        for (int j = 0; j < d; j++) {
-            double v = data.features().get(r * d + j);
-            lo = Math.min(lo, v);
-            hi = Math.max(hi, v);
-        }
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
-        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) {
-            double v = data.features().get(r * d + y * w + x);
-            int g = hi > lo ? (int) Math.round(255 * (v - lo) / (hi - lo)) : 0;
-            img.getRaster().setSample(x, y, 0, 255 - g);    // dark strokes on white
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", out);
-        return Base64.getEncoder().encodeToString(out.toByteArray());
     }
 }
