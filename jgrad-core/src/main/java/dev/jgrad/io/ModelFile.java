@@ -188,7 +188,7 @@ public final class ModelFile {
         int[] image = null;
         if (m.containsKey("image_shape")) {
             List<?> l = d.list(m, "image_shape", 2, 2);
-            if (!(l.get(0) instanceof Long h) || !(l.get(1) instanceof Long w) || h < 1 || w < 1 || h * w != input) {
+            if (!(l.get(0) instanceof Long h) || !(l.get(1) instanceof Long w) || h < 1 || w < 1 || h > input || w > input || h * w != input) {
                 throw d.bad("image_shape", "is " + l + ", not two positive sizes whose product is the input width " + input);
             }
             image = new int[]{(int) (long) h, (int) (long) w};
