@@ -100,11 +100,11 @@ final class ExplainInput {
         return s * s == d && s > 1 ? new int[]{s, s} : null;
     }
 
-    /** The first line's fields when any of them is not a number (a header), else null. */
+    /** The first line's fields when it is a header (more than one field is not a number), else null. */
     private static List<String> headerNames(Path csv) throws IOException {
         String first = firstLine(csv);
         List<String> fields = new ArrayList<>();
-        boolean text = false;
+        int text = 0;
         for (String f : first.split(",", -1)) {
             String v = f.trim();
             if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) v = v.substring(1, v.length() - 1);
@@ -112,10 +112,11 @@ final class ExplainInput {
             try {
                 Double.parseDouble(v);
             } catch (NumberFormatException e) {
-                text = true;
+                text++;
             }
         }
-        return text ? fields : null;
+        // As the CSV reader decides: one non-numeric field may be a categorical label; a header has them all or nearly.
+        return text > 1 || (text == 1 && fields.size() == 1) ? fields : null;
     }
 
     private static int firstLineFields(Path csv) throws IOException {

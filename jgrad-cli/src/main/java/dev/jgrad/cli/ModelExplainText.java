@@ -75,10 +75,12 @@ final class ModelExplainText {
         p.printf("  dL/dx = dL/dx' ⊙ scale (raw input, chain rule through the normaliser)%n");
         p.printf("                    = %s%n", Summary.of(e.rawGrad(), IND));
         p.printf("%s%s%n", IND, fd(check, "raw input"));
-        p.printf("  most influential inputs (dL/dx < 0: raising the input makes %s more likely):%n    ", e.model().isClassification() ? e.className(e.target()) : "the target closer");
-        int[] top = Summary.largest(e.rawGrad(), 8);
+        p.printf("  the inputs of largest |dL/dx'|, with dL/dx' (and dL/dx); below zero, raising the input makes %s:%n    ",
+                e.model().isClassification() ? e.className(e.target()) + " more likely" : "the loss smaller");
+        int[] top = Summary.largest(pass.inputGradient(), 8);
         for (int k = 0; k < top.length; k++) {
-            p.printf("%s%s %s", k > 0 ? ", " : "", e.sample().featureNames().get(top[k]), ExplainText.num(e.rawGrad()[top[k]]));
+            p.printf("%s%s %s (%s)", k > 0 ? ", " : "", e.sample().featureNames().get(top[k]), ExplainText.num(pass.inputGradient()[top[k]]),
+                    ExplainText.num(e.rawGrad()[top[k]]));
         }
         p.println();
         if (e.comparePass() != null) {

@@ -177,12 +177,36 @@ class ExplainModelTest {
         assertNoExternalResources(html);
         assertTrue(r.out().contains("target: c") && r.out().contains("compared with a") && r.out().contains("true class c"), r.out());
 
+        Path noHeader = dir.resolve("y.csv");
+        Files.writeString(noHeader, "1.5,0.5,4,3.25,7,b\n2,1,1,1,0,c\n");
+        CliTest.Result plain = CliTest.run("explain", "--model", model.toString(), "--input", noHeader.toString(), "--row", "1");
+        assertEquals(0, plain.code(), plain.out() + plain.err());
+        assertTrue(plain.out().contains("row 1 of") && plain.out().contains("(2 rows), true class c"), "a first line with one word is data: " + plain.out());
+
         CliTest.Result badRow = CliTest.run("explain", "--model", model.toString(), "--input", csv.toString(), "--row", "7");
         assertEquals(2, badRow.code());
         assertTrue(badRow.err().contains("--row 7 is not a row of the input (2 rows"), badRow.err());
         CliTest.Result badClass = CliTest.run("explain", "--model", model.toString(), "--input", csv.toString(), "--target", "zebra");
         assertEquals(2, badClass.code());
         assertTrue(badClass.err().contains("'zebra' is not a class of the model (classes: a, b, c"), badClass.err());
+    }
+
+    @Test
+    void regressionModelsExplainTheLossAgainstGivenTargetValues() throws Exception {
+        Sequential net = Sequential.builder(3).seed(5).dense(4, Activations.TANH).dense(2, Activations.IDENTITY).build();
+        Normalizer norm = new Normalizer(Normalizer.Kind.NONE, new double[3], new double[]{1, 1, 1});
+        Path model = dir.resolve("r.safetensors");
+        ModelFile.save(model, new Model(net, Losses.MSE, norm, List.of(), null));
+        Path csv = dir.resolve("r.csv");
+        Files.writeString(csv, "0.5,-1,2\n");
+        CliTest.Result r = CliTest.run("explain", "--model", model.toString(), "--input", csv.toString(), "--target", "1,-2", "--json");
+        assertEquals(0, r.code(), r.out() + r.err());
+        Map<String, Object> doc = Json.parseObject(r.out().trim());
+        assertEquals(Boolean.TRUE, ((Map<?, ?>) doc.get("finite_differences")).get("passes"));
+        assertEquals(3, flat(doc.get("raw_input_gradient")).size());
+        CliTest.Result missing = CliTest.run("explain", "--model", model.toString(), "--input", csv.toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("a regression model needs --target"), missing.err());
     }
 
     /** An IDX images file (and its labels beside it) of 8×8 images, as MNIST ships them. */
