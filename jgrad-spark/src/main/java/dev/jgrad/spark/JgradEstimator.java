@@ -1,7 +1,6 @@
 package dev.jgrad.spark;
 
 import org.apache.spark.ml.Estimator;
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
@@ -191,15 +190,7 @@ public abstract class JgradEstimator<M extends JgradModel<M>> extends Estimator<
 
     @Override
     public StructType transformSchema(StructType schema) {
-        String f = value(featuresCol);
-        if (!List.of(schema.fieldNames()).contains(f)) {
-            throw new IllegalArgumentException("the features column '" + f + "' is not in the data (columns: "
-                    + String.join(", ", schema.fieldNames()) + ")");
-        }
-        if (!schema.apply(f).dataType().equals(SQLDataTypes.VectorType())) {
-            throw new IllegalArgumentException("features column '" + f + "' has type " + schema.apply(f).dataType().simpleString()
-                    + "; it must hold vectors");
-        }
+        FeaturesColumn.require(schema, value(featuresCol));
         return schema.add(value(predictionCol), DataTypes.DoubleType, false);
     }
 

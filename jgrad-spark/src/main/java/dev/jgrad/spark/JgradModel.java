@@ -11,7 +11,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.util.DefaultParamsReader;
@@ -132,15 +131,7 @@ public abstract class JgradModel<M extends JgradModel<M>> extends org.apache.spa
 
     @Override
     public StructType transformSchema(StructType schema) {
-        String f = value(featuresCol);
-        if (!List.of(schema.fieldNames()).contains(f)) {
-            throw new IllegalArgumentException("the features column '" + f + "' is not in the data (columns: "
-                    + String.join(", ", schema.fieldNames()) + ")");
-        }
-        if (!schema.apply(f).dataType().equals(SQLDataTypes.VectorType())) {
-            throw new IllegalArgumentException("features column '" + f + "' has type " + schema.apply(f).dataType().simpleString()
-                    + "; it must hold vectors");
-        }
+        FeaturesColumn.require(schema, value(featuresCol));
         return addColumns(schema);
     }
 
