@@ -134,6 +134,23 @@ class RankLoopTest {
     }
 
     @Test
+    void doubleSumsLongerThanOneChunkAddInRankOrder() throws Exception {
+        int n = 40_000;   // over the 32 768 doubles of one chunk
+        List<double[]> sums = LocalRanks.run(3, 10_000, c -> {
+            double[] a = new double[n];
+            for (int i = 0; i < n; i++) a[i] = i + 0.25 * c.rank();
+            try {
+                c.sum(a);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return a;
+        });
+        for (double[] a : sums) for (int i = 0; i < n; i += 997) assertEquals(3.0 * i + 0.75, a[i], 0.0, "element " + i);
+        assertEquals(3.0 * (n - 1) + 0.75, sums.get(1)[n - 1], 0.0);
+    }
+
+    @Test
     void aDeadRankStopsTheOthersAtOnce() {
         TrainingRecipe recipe = recipe("adam", 0, 16, 50, "none");
         List<Shard> shards = LocalRanks.split(X, T, WIDTH, 100, 103);
