@@ -14,6 +14,11 @@ import java.util.Random;
  * running statistics move by momentum m (the running variance with the unbiased σ²·B/(B−1));
  * evaluation: the running statistics stand in for μ and σ².
  * Backward (training): dβ = Σ_b g, dγ = Σ_b g x̂, dx = (γ/(B√(σ²+ε))) (B g − Σ_b g − x̂ Σ_b g x̂).
+ *
+ * <p>With {@link #sumWith(BatchSums)} the batch may be split over several workers: the sums over
+ * b above (Σx and B, then Σ(x − μ)², and in backward Σg and Σg x̂) are summed over every part,
+ * so each part sees the whole batch's μ, σ², running statistics and dx; dβ and dγ stay the sums
+ * over this part's rows, for the workers' parameter gradients to be summed as any other.
  */
 public final class BatchNorm implements Layer {
     /** Saved as {@code width}, {@code eps} and {@code momentum} (files without the last two mean the defaults). */
@@ -41,6 +46,10 @@ public final class BatchNorm implements Layer {
     private Tensor gamma, beta, dGamma, dBeta;
     private Tensor runningMean, runningVar;
     private double[] mean, invStd;
+    /** [Σx…, rows], [Σ(x − μ)²…] and [Σg…, Σg x̂…]: the sums that a split batch adds over its parts. */
+    private double[] firstSums, squareSums, gradSums;
+    private BatchSums sums;
+    private int count;
     private Tensor xhat, xhatBuf, y, yBuf, dx, dxBuf;
     private boolean training;
 
@@ -78,6 +87,17 @@ public final class BatchNorm implements Layer {
         runningVar.fill(1);
         mean = new double[width];
         invStd = new double[width];
+        firstSums = new double[width + 1];
+        squareSums = new double[width];
+        gradSums = new double[2 * width];
+    }
+
+    /**
+     * Sums this layer's batch statistics and gradient sums through {@code sums} in training, as
+     * when one batch is split over several workers; {@code null} (the default) keeps them local.
+     */
+    public void sumWith(BatchSums sums) {
+        this.sums = sums;
     }
 
     @Override
@@ -93,25 +113,12 @@ public final class BatchNorm implements Layer {
         if (x.cols() != width) throw new IllegalArgumentException(describe() + ": input " + x.shape() + " has "
                 + x.cols() + " columns, expected " + width);
         int rows = x.rows();
-        if (training && rows < 2) throw new IllegalArgumentException(describe()
+        if (training && rows < 2 && sums == null) throw new IllegalArgumentException(describe()
                 + " needs at least 2 samples per batch in training, got input " + x.shape());
         this.training = training;
         ensure(x);
         if (training) {
-            for (int j = 0; j < width; j++) {
-                double s = 0;
-                for (int b = 0; b < rows; b++) s += x.get(b * width + j);
-                double mu = s / rows, v = 0;
-                for (int b = 0; b < rows; b++) {
-                    double d = x.get(b * width + j) - mu;
-                    v += d * d;
-                }
-                v /= rows;
-                mean[j] = mu;
-                invStd[j] = 1 / Math.sqrt(v + eps);
-                runningMean.set(j, (1 - momentum) * runningMean.get(j) + momentum * mu);
-                runningVar.set(j, (1 - momentum) * runningVar.get(j) + momentum * v * rows / (rows - 1));
-            }
+            statistics(x, rows);
         } else {
             for (int j = 0; j < width; j++) {
                 mean[j] = runningMean.get(j);
@@ -129,6 +136,55 @@ public final class BatchNorm implements Layer {
         return y;
     }
 
+    /** μ, 1/√(σ² + ε) and the running statistics of a training batch, over every part of it with {@link BatchSums}. */
+    private void statistics(Tensor x, int rows) {
+        for (int j = 0; j < width; j++) {
+            double s = 0;
+            for (int b = 0; b < rows; b++) s += x.get(b * width + j);
+            firstSums[j] = s;
+        }
+        firstSums[width] = rows;
+        if (sums != null) sums.sumStatistics(firstSums);
+        int n = (int) firstSums[width];
+        if (n < 2) throw new IllegalArgumentException(describe()
+                + " needs at least 2 samples per batch in training, got " + n + " over the parts of the batch");
+        count = n;
+        for (int j = 0; j < width; j++) {
+            double mu = firstSums[j] / n, v = 0;
+            for (int b = 0; b < rows; b++) {
+                double d = x.get(b * width + j) - mu;
+                v += d * d;
+            }
+            mean[j] = mu;
+            squareSums[j] = v;
+        }
+        if (sums != null) sums.sumStatistics(squareSums);
+        for (int j = 0; j < width; j++) {
+            double mu = mean[j], v = squareSums[j] / n;
+            invStd[j] = 1 / Math.sqrt(v + eps);
+            runningMean.set(j, (1 - momentum) * runningMean.get(j) + momentum * mu);
+            runningVar.set(j, (1 - momentum) * runningVar.get(j) + momentum * v * n / (n - 1));
+        }
+    }
+
+    /**
+     * Takes part in a training step of a split batch that has none of its rows here: adds
+     * nothing to the forward sums but moves the running statistics as the other parts do, then
+     * adds nothing to the backward sums. Calls {@link #forwardWithoutRows()} and
+     * {@link #backwardWithoutRows()} in the order the forward and backward passes would.
+     */
+    public void forwardWithoutRows() {
+        if (sums == null) throw new IllegalStateException(describe() + " has no rows and no other parts to sum with");
+        statistics(null, 0);
+    }
+
+    /** The backward half of {@link #forwardWithoutRows()}. */
+    public void backwardWithoutRows() {
+        if (sums == null) throw new IllegalStateException(describe() + " has no rows and no other parts to sum with");
+        java.util.Arrays.fill(gradSums, 0);
+        sums.sumGradients(gradSums);
+    }
+
     @Override
     public Tensor backward(Tensor g, boolean needInputGrad) {
         int rows = g.rows();
@@ -141,17 +197,24 @@ public final class BatchNorm implements Layer {
             }
             dBeta.set(j, dBeta.get(j) + sg);
             dGamma.set(j, dGamma.get(j) + sgx);
-            if (!needInputGrad) continue;
-            double gj = gamma.get(j), is = invStd[j];
+            gradSums[j] = sg;
+            gradSums[width + j] = sgx;
+        }
+        // Every part sums, whether or not it needs dx, so that the parts' calls stay in step.
+        if (training && sums != null) sums.sumGradients(gradSums);
+        if (!needInputGrad) return null;
+        int n = training ? count : rows;
+        for (int j = 0; j < width; j++) {
+            double gj = gamma.get(j), is = invStd[j], sg = gradSums[j], sgx = gradSums[width + j];
             for (int b = 0; b < rows; b++) {
                 int i = b * width + j;
                 double v = training
-                        ? gj * is / rows * (rows * g.get(i) - sg - xhat.get(i) * sgx)
+                        ? gj * is / n * (n * g.get(i) - sg - xhat.get(i) * sgx)
                         : gj * is * g.get(i);
                 dx.set(i, v);
             }
         }
-        return needInputGrad ? dx : null;
+        return dx;
     }
 
     private void ensure(Tensor x) {

@@ -125,6 +125,23 @@ public final class Sequential implements AutoCloseable {
         for (Layer l : layers) if (l instanceof Dropout d) d.placeRows(positions, total);
     }
 
+    /**
+     * Has every batch-norm layer sum its training statistics through {@code sums}, as when one
+     * batch is split over several workers (see {@link BatchNorm#sumWith}); {@code null} undoes it.
+     */
+    public void sumBatchStatistics(BatchSums sums) {
+        for (Layer l : layers) if (l instanceof BatchNorm b) b.sumWith(sums);
+    }
+
+    /**
+     * For a worker that holds none of a split batch's rows: every batch-norm layer takes part in
+     * the batch's sums in the order that a training step's forward and backward passes would.
+     */
+    public void joinBatchWithoutRows() {
+        for (Layer l : layers) if (l instanceof BatchNorm b) b.forwardWithoutRows();
+        for (int i = layers.size() - 1; i >= 0; i--) if (layers.get(i) instanceof BatchNorm b) b.backwardWithoutRows();
+    }
+
     /** The generator of training-time randomness (dropout); its state goes into checkpoints. */
     public Rng rng() {
         return rng;

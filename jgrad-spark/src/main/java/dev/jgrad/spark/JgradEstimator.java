@@ -35,7 +35,7 @@ public abstract class JgradEstimator<M extends JgradModel<M>> extends Estimator<
         labelCol = new Param<>(this, "labelCol", "label column: numeric");
         predictionCol = new Param<>(this, "predictionCol", "prediction column the model adds");
         layers = new Param<>(this, "layers", "hidden layers as width:activation,..., as jgrad train --layers");
-        norm = new Param<>(this, "norm", "normalisation after each hidden layer: none, batch (one partition only) or layer");
+        norm = new Param<>(this, "norm", "normalisation after each hidden layer: none, batch (synchronized over the ranks) or layer");
         optimizer = new Param<>(this, "optimizer", "sgd, momentum, nesterov, adam, adamw, rmsprop or adagrad");
         schedule = new Param<>(this, "schedule", "learning-rate schedule as jgrad train --schedule spells it");
         mode = new Param<>(this, "mode", "sync (exact synchronous data parallelism over TCP) or averaging (parameter averaging every averagingInterval steps, no sockets)");

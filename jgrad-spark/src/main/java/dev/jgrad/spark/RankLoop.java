@@ -6,6 +6,7 @@ import dev.jgrad.io.Model;
 import dev.jgrad.io.ModelFile;
 import dev.jgrad.io.TrainingState;
 import dev.jgrad.kernel.TensorOps;
+import dev.jgrad.nn.BatchSums;
 import dev.jgrad.nn.Dropout;
 import dev.jgrad.nn.Layer;
 import dev.jgrad.nn.Loss;
@@ -36,11 +37,14 @@ import java.util.List;
  * summed over the ranks in rank order (a {@link GradientHook} on the {@link TrainingStep}), so
  * that every rank holds the gradient of the whole batch and takes the same optimizer step.
  * Dropout draws, for each row, the mask that row's place in the global batch gets on one machine.
+ * Batch norm sums its per-feature batch sums over the ranks too ({@link StatisticSums}), so that
+ * it normalises with the global batch's statistics and passes back the global batch's dx.
  *
  * <p>With one rank this is {@code jgrad train}'s loop, bit for bit. With more, every forward
- * value and every per-row gradient is the same as on one machine; only the sums over the batch
- * in the parameter gradients are associated differently (each rank's part first), which changes
- * the last bits of the gradient and, over many steps, of the weights.
+ * value and every per-row gradient is the same as on one machine, except through batch norm;
+ * the sums over the batch in the parameter gradients (and in batch norm's statistics) are
+ * associated differently (each rank's part first), which changes the last bits of the gradient
+ * and, over many steps, of the weights.
  */
 final class RankLoop {
     private final TrainingRecipe recipe;
@@ -71,10 +75,6 @@ final class RankLoop {
         if (totalRows > Integer.MAX_VALUE) throw new IllegalArgumentException("at most " + Integer.MAX_VALUE + " rows, got " + totalRows);
         if (shard.width() != recipe.inputs()) throw new IllegalArgumentException("the shard has " + shard.width()
                 + " features per row, the network takes " + recipe.inputs());
-        if (collective.size() > 1 && recipe.norm().equals("batch")) {
-            throw new IllegalArgumentException("norm=batch would need batch statistics summed over the ranks, which "
-                    + "this module does not do: use norm=layer or none, or train on one rank");
-        }
         this.recipe = recipe;
         this.shard = shard;
         this.totalRows = totalRows;
@@ -123,6 +123,8 @@ final class RankLoop {
             FloatTensor grads = (FloatTensor) net.gradientBuffer();
             Tensor params = net.parameterBuffer();
             SumHook hook = new SumHook(collective, grads);
+            StatisticSums statistics = new StatisticSums(collective, hook);
+            if (collective.size() > 1) net.sumBatchStatistics(statistics);
             TrainingStep step = new TrainingStep(net, loss, optimizer, List.of(hook));
             long computeNanos = 0, sumNanos = 0, steps = 0;
             long waitBefore = collective.waitNanos();
@@ -158,13 +160,15 @@ final class RankLoop {
                         java.util.Arrays.fill(grads.data(), grads.offset(), grads.offset() + grads.size(), 0f);
                         net.rng().skip(dropoutDraws * n);
                         hook.prepare(0, n, epoch, b);
+                        net.joinBatchWithoutRows();
                         hook.apply(null);
                         optimizer.step(params, grads, net.parallel());
                         net.zeroGrad();
                     }
                     long s1 = System.nanoTime();
-                    computeNanos += (s1 - s0) - hook.nanos;
-                    sumNanos += hook.nanos;
+                    computeNanos += (s1 - s0) - hook.nanos - statistics.nanos;
+                    sumNanos += hook.nanos + statistics.nanos;
+                    statistics.nanos = 0;
                     steps++;
                 }
                 double[] sums = {lossSum, correct};
@@ -178,6 +182,7 @@ final class RankLoop {
                 }
             }
             net.placeRows(null, 0);
+            net.sumBatchStatistics(null);
             byte[] model = collective.rank() == 0 ? modelBytes(new Model(net, loss, noNormalizer(net), classNames(), null)) : null;
             Times times = new Times(steps, computeNanos, sumNanos, collective.waitNanos() - waitBefore);
             return new Result(collective.rank(), model, history, times, resumeFrom);
@@ -268,6 +273,46 @@ final class RankLoop {
                 }
             }
             nanos = System.nanoTime() - t0;
+        }
+    }
+
+    /**
+     * Batch norm's per-feature sums over the ranks. The forward sums (Σx, the row count,
+     * Σ(x − μ)²) add as they are. The backward ones are of each rank's g, the gradient of the mean
+     * loss over its own rows: weighted by the rank's share of the batch, as {@link SumHook} weighs
+     * the parameter gradients, they add up to the global batch's, which goes back in the rank's scale.
+     */
+    private static final class StatisticSums implements BatchSums {
+        private final Collective collective;
+        private final SumHook hook;
+        long nanos;
+
+        StatisticSums(Collective collective, SumHook hook) {
+            this.collective = collective;
+            this.hook = hook;
+        }
+
+        @Override
+        public void sumStatistics(double[] a) {
+            sum(a);
+        }
+
+        @Override
+        public void sumGradients(double[] a) {
+            int rows = hook.rows, batchRows = hook.batchRows;
+            if (rows > 0 && rows != batchRows) for (int i = 0; i < a.length; i++) a[i] = a[i] * rows / batchRows;
+            sum(a);
+            if (rows > 0 && rows != batchRows) for (int i = 0; i < a.length; i++) a[i] = a[i] * batchRows / rows;
+        }
+
+        private void sum(double[] a) {
+            long t0 = System.nanoTime();
+            try {
+                collective.sum(a);
+            } catch (IOException e) {
+                throw new RankFailedException(e.getMessage(), e);
+            }
+            nanos += System.nanoTime() - t0;
         }
     }
 }

@@ -41,10 +41,6 @@ final class SyncTraining {
         SparkContext sc = rows.sparkSession().sparkContext();
         int ranks = layout.rows().length;
         checkCluster(sc, ranks, limits.slotWaitMs());
-        if (ranks > 1 && recipe.norm().equals("batch")) {
-            throw new IllegalArgumentException("norm=batch would need batch statistics summed over the ranks, which "
-                    + "this module does not do: use norm=layer or none, or one partition");
-        }
         CheckpointStore store = checkpointDir == null || checkpointDir.isEmpty() ? null
                 : new HadoopCheckpoints(checkpointDir, sc.hadoopConfiguration());
         RankTask task = new RankTask(recipe, layout, store, limits);

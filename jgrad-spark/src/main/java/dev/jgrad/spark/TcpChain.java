@@ -185,33 +185,38 @@ final class TcpChain implements Collective {
 
     @Override
     public void sum(double[] a) throws IOException {
-        // Doubles travel as pairs of floats' worth of bytes; the same two passes, one small chunk.
-        if (a.length * 8 > bytes.length) throw new IllegalArgumentException("at most " + bytes.length / 8 + " doubles");
+        // Doubles go in chunks of one buffer each, every chunk a sum of its own.
+        int per = bytes.length / 8;
+        for (int c = 0; c < a.length; c += per) sum(a, c, Math.min(per, a.length - c));
+    }
+
+    /** The two passes of {@link #sum(double[])} over a[off .. off+len), which fits the buffer. */
+    private void sum(double[] a, int off, int len) throws IOException {
         long seq = sequence++;
         try {
             if (rank > 0) {
-                header(seq, -a.length);
-                read(a.length * 8, true);
-                for (int i = 0; i < a.length; i++) a[i] = doubles.getDouble(i * 8) + a[i];
+                header(seq, -len);
+                read(len * 8, true);
+                for (int i = 0; i < len; i++) a[off + i] = doubles.getDouble(i * 8) + a[off + i];
             }
             if (rank < size - 1) {
                 os.writeLong(seq);
-                os.writeInt(-a.length);
-                writeDoubles(a);
+                os.writeInt(-len);
+                writeDoubles(a, off, len);
             }
             os.flush();
             if (rank == size - 1) {
                 os.writeLong(seq);
-                os.writeInt(-a.length);
-                writeDoubles(a);
+                os.writeInt(-len);
+                writeDoubles(a, off, len);
             } else {
-                header(seq, -a.length);
-                read(a.length * 8, false);
-                for (int i = 0; i < a.length; i++) a[i] = doubles.getDouble(i * 8);
+                header(seq, -len);
+                read(len * 8, false);
+                for (int i = 0; i < len; i++) a[off + i] = doubles.getDouble(i * 8);
                 if (rank + 1 < size - 1) {
                     os.writeLong(seq);
-                    os.writeInt(-a.length);
-                    writeDoubles(a);
+                    os.writeInt(-len);
+                    writeDoubles(a, off, len);
                 }
             }
             os.flush();
@@ -245,9 +250,9 @@ final class TcpChain implements Collective {
         os.write(bytes, 0, n * 4);
     }
 
-    private void writeDoubles(double[] a) throws IOException {
-        for (int i = 0; i < a.length; i++) doubles.putDouble(i * 8, a[i]);
-        os.write(bytes, 0, a.length * 8);
+    private void writeDoubles(double[] a, int off, int len) throws IOException {
+        for (int i = 0; i < len; i++) doubles.putDouble(i * 8, a[off + i]);
+        os.write(bytes, 0, len * 8);
     }
 
     @Override

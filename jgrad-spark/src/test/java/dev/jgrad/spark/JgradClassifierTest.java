@@ -71,6 +71,17 @@ class JgradClassifierTest {
     }
 
     @Test
+    void batchNormOverTwoExecutorsIsTheRingInOneProcess() throws Exception {
+        Dataset<Row> df = Spark.frame(spark, X, T, WIDTH, 101, 102);
+        JgradClassificationModel model = classifier(2).setNorm("batch").fit(df);
+        TrainingRecipe recipe = new TrainingRecipe(WIDTH, CLASSES, true, "16:relu,8:tanh", "batch", 0.2, "adam", 0, 0, 0,
+                "cosine", 32, 2, 7, 1);
+        assertArrayEquals(RankLoopTest.weights(RankLoopTest.train(recipe, 101, 102).getFirst()), weights(model));
+        assertEquals(2, model.summary().ranks().size());
+        assertTrue(Double.isFinite(model.summary().epochs().getLast().loss()), model.summary().toString());
+    }
+
+    @Test
     void onePartitionIsOneMachine() throws Exception {
         Dataset<Row> df = Spark.frame(spark, X, T, WIDTH, N);
         JgradClassificationModel model = classifier(2).setNorm("batch").fit(df);
@@ -219,7 +230,6 @@ class JgradClassifierTest {
         assertNull(SyncTraining.clusterProblem(new org.apache.spark.SparkConf(), 2, 2));
         assertContains(failure(() -> classifier(1).setLayers("0:relu").fit(good)), "has no positive width");
         assertContains(failure(() -> classifier(1).setOptimizer("lbfgs").fit(good)), "unknown optimizer 'lbfgs'");
-        assertContains(failure(() -> classifier(1).setNorm("batch").fit(good)), "norm=batch");
         assertContains(failure(() -> classifier(1).setMode("async").fit(good)), "mode takes sync or averaging");
     }
 
