@@ -54,7 +54,7 @@ start_server() { # kind batching
   for _ in $(seq 120); do
     if curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1; then
       [ "$1" = ort ] && grep -E '^onnxruntime|^largest' "$work/server.log" | sed 's/^/# /'
-      return
+      return 0
     fi
     sleep 0.5
   done
