@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The serving benchmark of docs/SERVING.md: one-sample requests for the Fashion-MNIST MLP
 # (784-256-128-10) with wrk on loopback, at concurrency 1, 16 and 64, batching on and off,
-# served by `jgrad serve` (Jetty) and by the same protocol over the JDK's HttpServer.
+# served by `jgrad serve` (jetty), by the same Jetty server and protocol with ONNX Runtime's CPU
+# provider computing the answers from the model exported by jgrad (ort), and by the same protocol
+# over the JDK's HttpServer (jdk).
 #   jgrad-bench/scripts/serve-bench.sh MODEL [SECONDS]        the table
 #   jgrad-bench/scripts/serve-bench.sh MODEL soak [SECONDS]   valid and invalid requests side by side (default 300 s)
-#   KINDS=jetty ...                                           one server only
-# Needs wrk (apt-get install wrk) and the Fashion-MNIST files (apt-get install dataset-fashion-mnist).
+#   KINDS="jetty ort" ...                                     some servers only (default: jetty ort jdk)
+#   WINDOW=100 ...                                            the batching window in µs (default 200)
+# Needs wrk (apt-get install wrk), the Fashion-MNIST files (apt-get install dataset-fashion-mnist)
+# and, for ort, ONNX Runtime's jar in ~/.m2 (Maven fetches it when jgrad-bench builds).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 model="$(readlink -f "$1")"
@@ -19,6 +23,8 @@ source "$here/scripts/find-jdk.sh"
   mvn -B -q -ntp -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip package -pl jgrad-bench,jgrad-cli -am) >&2
 java=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseG1GC -Xmx1g)
 bench=("${java[@]}" -cp "$here/jgrad-bench/target/jgrad-bench.jar" dev.jgrad.bench.ServeBench)
+ort_jar="${ORT_JAR:-$HOME/.m2/repository/com/microsoft/onnxruntime/onnxruntime/1.22.0/onnxruntime-1.22.0.jar}"
+window="${WINDOW:-200}"
 "${bench[@]}" request "$data" 0 "$work/one.json"
 
 echo "# $(date -u +%FT%TZ)  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -37,12 +43,21 @@ LUA
 start_server() { # kind batching
   if [ "$1" = jetty ]; then
     local b=--batching; [ "$2" = on ] || b=--no-batching
-    "${java[@]}" -jar "$here/jgrad-cli/target/jgrad.jar" serve --model "$model" --port $port $b >"$work/server.log" 2>&1 &
+    "${java[@]}" -jar "$here/jgrad-cli/target/jgrad.jar" serve --model "$model" --port $port $b --batch-window-us "$window" >"$work/server.log" 2>&1 &
+  elif [ "$1" = ort ]; then
+    "${java[@]}" --enable-native-access=ALL-UNNAMED -cp "$here/jgrad-bench/target/jgrad-bench.jar:$ort_jar" \
+      dev.jgrad.bench.ServeBench ort "$model" $port "$2" "$window" >"$work/server.log" 2>&1 &
   else
     "${bench[@]}" jdk "$model" $port "$2" >"$work/server.log" 2>&1 &
   fi
   server=$!
-  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1 && return; sleep 0.5; done
+  for _ in $(seq 120); do
+    if curl -sf "http://127.0.0.1:$port/v2/health/ready" >/dev/null 2>&1; then
+      [ "$1" = ort ] && grep -E '^onnxruntime|^largest' "$work/server.log" | sed 's/^/# /'
+      return 0
+    fi
+    sleep 0.5
+  done
   echo "server did not start:"; cat "$work/server.log"; exit 1
 }
 # CPU seconds the server process has used: with the machine shared, req/s move with the load,
@@ -99,18 +114,20 @@ LUA
   exit 0
 fi
 
-printf '%-6s %-9s %5s %10s %9s %9s %7s %12s\n' server batching conc 'req/s' 'p50 ms' 'p99 ms' errors 'req/CPU-s'
+echo "# batching window ${window} us; load1: the 1-minute load average just before the cell"
+printf '%-6s %-9s %5s %10s %9s %9s %7s %12s %6s\n' server batching conc 'req/s' 'p50 ms' 'p99 ms' errors 'req/CPU-s' load1
 echo "# req/CPU-s: requests per CPU-second the server process used during the run"
-for kind in ${KINDS:-jetty jdk}; do
+for kind in ${KINDS:-jetty ort jdk}; do
   for batching in on off; do
     start_server $kind $batching
     wrk -t2 -c16 -d3s -s "$work/post.lua" "$url" >/dev/null   # warm-up
     for c in 1 16 64; do
       t=2; [ $c = 1 ] && t=1
+      load=$(cut -d' ' -f1 /proc/loadavg)
       c0=$(cpu)
       read -r _ n err rps p50 p99 status < <(wrk -t$t -c$c -d"${seconds}s" --latency -s "$work/post.lua" "$url" | grep RESULT)
       c1=$(cpu)
-      printf '%-6s %-9s %5d %10s %9s %9s %7s %12.0f\n' $kind $batching $c "$rps" "$p50" "$p99" "$err" "$(echo "$n / ($c1 - $c0)" | bc -l)"
+      printf '%-6s %-9s %5d %10s %9s %9s %7s %12.0f %6s\n' $kind $batching $c "$rps" "$p50" "$p99" "$err" "$(echo "$n / ($c1 - $c0)" | bc -l)" "$load"
     done
     stop_server
   done

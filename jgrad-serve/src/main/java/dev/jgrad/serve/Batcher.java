@@ -1,7 +1,6 @@
 package dev.jgrad.serve;
 
 import dev.jgrad.infer.InferenceModel;
-import dev.jgrad.infer.Predictor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * merging all that are waiting (and those that arrive within a short window of the first, up to a maximum number
  * of rows) into one forward pass. Throughput then rises with concurrency instead of every
  * request paying a one-row pass. Each row's answer has the bits it would have alone
- * ({@link InferenceModel}), so merging changes nothing a client sees but the time.
+ * ({@link InferenceModel}; with jgrad's {@link Backend}), so merging changes nothing a client sees but the time.
  *
  * <p>Thread-safety: {@link #predict} may be called by any number of threads.
  */
@@ -30,6 +29,7 @@ final class Batcher implements AutoCloseable {
 
     private final String name;
     private final InferenceModel model;
+    private final Backend backend;
     private final Metrics metrics;
     private final long windowNanos;
     private final int maxRows;
@@ -37,11 +37,12 @@ final class Batcher implements AutoCloseable {
     private final Thread[] workers;
     private volatile boolean closed;
 
-    Batcher(String name, InferenceModel model, Metrics metrics, long windowMicros, int maxRows) {
+    Batcher(String name, InferenceModel model, Backend backend, Metrics metrics, long windowMicros, int maxRows) {
         if (windowMicros < 0) throw new IllegalArgumentException("the batching window must not be negative: " + windowMicros);
         if (maxRows < 1) throw new IllegalArgumentException("the largest batch must be at least 1 row: " + maxRows);
         this.name = name;
         this.model = model;
+        this.backend = backend;
         this.metrics = metrics;
         this.windowNanos = windowMicros * 1000;
         this.maxRows = maxRows;
@@ -67,7 +68,7 @@ final class Batcher implements AutoCloseable {
     }
 
     private void run() {
-        Predictor p = model.predictor();
+        Backend.Pass p = backend.open(model);
         List<Job> batch = new ArrayList<>();
         Job carried = null;
         float[] in = new float[0], out = new float[0];
@@ -126,7 +127,9 @@ final class Batcher implements AutoCloseable {
                 // each alone, so that only the one at fault gets the error.
                 for (Job j : batch) {
                     try {
-                        j.answer.complete(p.predict(j.x, j.rows));
+                        float[] alone = new float[j.rows * o];
+                        p.predict(j.x, 0, j.rows, alone, 0);
+                        j.answer.complete(alone);
                         metrics.forwardPass(name, j.rows);
                     } catch (RuntimeException | Error f) {
                         j.answer.completeExceptionally(f);

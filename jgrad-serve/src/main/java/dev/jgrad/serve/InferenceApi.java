@@ -52,10 +52,18 @@ public final class InferenceApi implements AutoCloseable {
      * {@link InferenceServer} is the one jgrad ships.
      */
     public static InferenceApi open(Map<String, InferenceModel> byName, ServerConfig config) {
+        return open(byName, config, Backend.jgrad());
+    }
+
+    /**
+     * The protocol over these models with another engine computing the answers (requests are
+     * still read and checked against each {@link InferenceModel}).
+     */
+    public static InferenceApi open(Map<String, InferenceModel> byName, ServerConfig config, Backend backend) {
         if (byName.isEmpty()) throw new IllegalArgumentException("no model to serve");
         Metrics metrics = new Metrics();
         Map<String, ServedModel> served = new java.util.LinkedHashMap<>();
-        byName.forEach((n, m) -> served.put(n, new ServedModel(n, m, config, metrics)));
+        byName.forEach((n, m) -> served.put(n, new ServedModel(n, m, config, metrics, backend)));
         return new InferenceApi(served, metrics, config);
     }
 

@@ -55,8 +55,8 @@ public final class InferenceServer implements AutoCloseable {
     private final InferenceApi api;
     private volatile boolean closed;
 
-    private InferenceServer(Map<String, InferenceModel> byName, ServerConfig config) throws Exception {
-        this.api = InferenceApi.open(byName, config);
+    private InferenceServer(Map<String, InferenceModel> byName, ServerConfig config, Backend backend) throws Exception {
+        this.api = InferenceApi.open(byName, config, backend);
         QueuedThreadPool pool = new QueuedThreadPool(256, 8);
         pool.setName("jgrad-http");
         // Handlers block until their batch has run; virtual threads make that free.
@@ -85,8 +85,13 @@ public final class InferenceServer implements AutoCloseable {
 
     /** Starts serving the models under their names. */
     public static InferenceServer start(Map<String, InferenceModel> models, ServerConfig config) throws IOException {
+        return start(models, config, Backend.jgrad());
+    }
+
+    /** Starts serving the models under their names, their answers computed by {@code backend}. */
+    public static InferenceServer start(Map<String, InferenceModel> models, ServerConfig config, Backend backend) throws IOException {
         try {
-            return new InferenceServer(models, config);
+            return new InferenceServer(models, config, backend);
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {

@@ -2,9 +2,11 @@ package dev.jgrad.serve;
 
 import dev.jgrad.infer.InferenceModel;
 
+import java.util.concurrent.ConcurrentLinkedQueue;
+
 /**
  * A model under a name, with its batcher when batching is on. Without batching each request
- * runs on its own thread with a pooled predictor.
+ * runs on its own thread with a pooled pass of the backend.
  *
  * <p>Thread-safety: safe for concurrent use.
  */
@@ -13,12 +15,15 @@ final class ServedModel implements AutoCloseable {
     private final InferenceModel model;
     private final Batcher batcher;
     private final Metrics metrics;
+    private final Backend backend;
+    private final ConcurrentLinkedQueue<Backend.Pass> passes = new ConcurrentLinkedQueue<>();
 
-    ServedModel(String name, InferenceModel model, ServerConfig config, Metrics metrics) {
+    ServedModel(String name, InferenceModel model, ServerConfig config, Metrics metrics, Backend backend) {
         this.name = name;
         this.model = model;
         this.metrics = metrics;
-        this.batcher = config.batching() ? new Batcher(name, model, metrics, config.batchWindowMicros(), config.maxBatchRows()) : null;
+        this.backend = backend;
+        this.batcher = config.batching() ? new Batcher(name, model, backend, metrics, config.batchWindowMicros(), config.maxBatchRows()) : null;
     }
 
     String name() {
@@ -32,7 +37,15 @@ final class ServedModel implements AutoCloseable {
     /** Answers for {@code rows} rows of checked input, rows × outputSize. */
     float[] predict(float[] x, int rows) throws InterruptedException {
         if (batcher != null) return batcher.predict(x, rows);
-        float[] out = model.predict(x, rows);
+        Backend.Pass p = passes.poll();
+        if (p == null) p = backend.open(model);
+        float[] out = new float[rows * model.outputSize()];
+        try {
+            p.predict(x, 0, rows, out, 0);
+        } finally {
+            // Keeps about as many as run at once on the cores; more would only hold memory.
+            if (passes.size() < 2 * Runtime.getRuntime().availableProcessors()) passes.add(p);
+        }
         metrics.forwardPass(name, rows);
         return out;
     }
