@@ -34,6 +34,11 @@ import java.util.Set;
  * features. Constants may come from initializers, {@code Constant} nodes or {@code Identity}
  * aliases of either. A classifier's {@code ai.onnx.ml} tail (ArgMax, ArrayFeatureExtractor,
  * ZipMap) is left aside. Anything else is refused naming the node, its operator and the opset.
+ *
+ * <p>The file is longer than most because its steps share the walk's state — the nodes taken so
+ * far, the readers of each value and the linear layer still waiting for its activation — which
+ * split across classes would have to be passed around; the constants are read by
+ * {@link GraphConstants}.
  */
 final class GraphWalker {
     private static final Set<String> TAIL_OPS = Set.of("ArgMax", "Cast", "Reshape", "ZipMap", "ArrayFeatureExtractor",
@@ -47,7 +52,7 @@ final class GraphWalker {
     private final String source;
     private final long opset;
     private final List<Node> nodes;
-    private final Map<String, Tensor> consts = new HashMap<>();
+    private final GraphConstants constants;
     private final Set<Node> used = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<String> graphOutputs = new HashSet<>();
     /** Value name → the nodes that read it, in graph order: each lookup costs its readers, not the graph. */
@@ -77,6 +82,7 @@ final class GraphWalker {
         this.source = source;
         this.opset = model.defaultOpset();
         this.nodes = model.graph().nodes();
+        this.constants = new GraphConstants(source, opset);
     }
 
     void walk() {
@@ -92,14 +98,13 @@ final class GraphWalker {
                 }
             }
         }
-        for (Tensor t : model.graph().initializers()) consts.put(t.name(), t);
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             order.put(n, i);
             for (String in : new java.util.LinkedHashSet<>(n.inputs())) readers.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
         }
         for (ValueInfo o : model.graph().outputs()) graphOutputs.add(o.name());
-        collectConstants();
+        constants.collect(model.graph().initializers(), nodes, used);
         String cur = input();
         width = inputWidth;
         boolean atInput = true;
@@ -184,7 +189,7 @@ final class GraphWalker {
         }
         for (Node n : nodes) {
             if (used.contains(n)) continue;
-            if (n.opType().equals("ArrayFeatureExtractor") && consts.get(n.input(0)) instanceof Tensor c) classNames = names(c);
+            if (n.opType().equals("ArrayFeatureExtractor") && constants.get(n.input(0)) instanceof Tensor c) classNames = constants.names(c);
             if (n.opType().equals("ZipMap") && classNames == null) {
                 Attribute a = n.attributes().get("classlabels_int64s");
                 if (a != null && a.ints() != null) classNames = java.util.Arrays.stream(a.ints()).mapToObj(Long::toString).toList();
@@ -196,7 +201,7 @@ final class GraphWalker {
     // ---- the input ----
 
     private String input() {
-        List<ValueInfo> real = model.graph().inputs().stream().filter(v -> !consts.containsKey(v.name())).toList();
+        List<ValueInfo> real = model.graph().inputs().stream().filter(v -> !constants.has(v.name())).toList();
         if (real.isEmpty()) throw new InvalidModelException(source + ": the graph has no input");
         if (real.size() > 1) {
             String second = real.get(1).name();
@@ -230,7 +235,7 @@ final class GraphWalker {
             long axis = intAttr(n, "axis", 1);
             if (axis != 1) throw refuse(n, "flattens from axis " + axis + "; only axis 1 keeps the batch dimension");
         } else {
-            long[] shape = longs(n, n.input(1), "shape");
+            long[] shape = constants.longs(n, n.input(1), "shape");
             if (shape.length != 2 || !(shape[0] == -1 || shape[0] == 0) || shape[1] == 0 || shape[1] < -1) {
                 throw refuse(n, "reshapes to " + java.util.Arrays.toString(shape) + "; only [-1, features] or [0, -1] flattens the input");
             }
@@ -246,7 +251,7 @@ final class GraphWalker {
 
     private String normaliser(Node n) {
         if (unflattened) throw refuse(n, "normalises the input before it is flattened");
-        float[] c = floats(n, n.input(1), "constant");
+        float[] c = constants.floats(n, n.input(1), "constant");
         if (width < 0 && c.length > 1) width = inputWidth = c.length;
         if (c.length != 1 && c.length != width) throw refuse(n, "uses " + c.length + " constants for " + width + " features");
         // one value stands for every feature: expanded once the width is known
@@ -262,10 +267,10 @@ final class GraphWalker {
         if (intAttr(n, "transA", 0) != 0) throw refuse(n, "has transA=1: the batch must be the rows of A");
         long transB = intAttr(n, "transB", 0);
         float alpha = floatAttr(n, "alpha", 1f), beta = floatAttr(n, "beta", 1f);
-        Tensor b = tensor(n, n.input(1), "B");
+        Tensor b = constants.tensor(n, n.input(1), "B");
         if (b.dims().length != 2) throw refuse(n, "has B of shape " + java.util.Arrays.toString(b.dims()) + ", not a matrix");
         int out = (int) (transB == 1 ? b.dims()[0] : b.dims()[1]), in = (int) (transB == 1 ? b.dims()[1] : b.dims()[0]);
-        float[] bv = floats(n, n.input(1), "B");
+        float[] bv = constants.floats(n, n.input(1), "B");
         float[] w = new float[out * in];
         for (int o = 0; o < out; o++) {
             for (int i = 0; i < in; i++) {
@@ -275,7 +280,7 @@ final class GraphWalker {
         }
         float[] bias = new float[out];
         if (!n.input(2).isEmpty()) {
-            float[] c = floats(n, n.input(2), "C");
+            float[] c = constants.floats(n, n.input(2), "C");
             if (c.length != out && c.length != 1) throw refuse(n, "has C of " + c.length + " values for " + out + " outputs");
             for (int o = 0; o < out; o++) {
                 float v = c.length == 1 ? c[0] : c[o];
@@ -288,10 +293,10 @@ final class GraphWalker {
 
     private String matmul(Node n) {
         finishPending();
-        Tensor b = tensor(n, n.input(1), "B");
+        Tensor b = constants.tensor(n, n.input(1), "B");
         if (b.dims().length != 2) throw refuse(n, "multiplies by a tensor of shape " + java.util.Arrays.toString(b.dims()) + ", not a matrix");
         int in = (int) b.dims()[0], out = (int) b.dims()[1];
-        float[] bv = floats(n, n.input(1), "B");
+        float[] bv = constants.floats(n, n.input(1), "B");
         float[] w = new float[out * in];
         for (int o = 0; o < out; o++) for (int i = 0; i < in; i++) w[o * in + i] = bv[i * out + o];
         String cur = take(n);
@@ -300,8 +305,8 @@ final class GraphWalker {
         if (next.size() == 1 && next.getFirst().opType().equals("Add") && next.getFirst().domain().isEmpty()) {
             Node add = next.getFirst();
             String other = add.input(0).equals(cur) ? add.input(1) : add.input(0);
-            if (consts.containsKey(other)) {
-                float[] c = floats(add, other, "bias");
+            if (constants.has(other)) {
+                float[] c = constants.floats(add, other, "bias");
                 if (c.length != out && c.length != 1) throw refuse(add, "adds " + c.length + " values to " + out + " outputs");
                 for (int o = 0; o < out; o++) bias[o] = c.length == 1 ? c[0] : c[o];
                 cur = take(add);
@@ -351,9 +356,9 @@ final class GraphWalker {
         finishPending();
         double p = 0.5;
         if (opset < 12) p = floatAttr(n, "ratio", 0.5f);
-        else if (!n.input(1).isEmpty()) p = scalar(n, n.input(1));
+        else if (!n.input(1).isEmpty()) p = constants.scalar(n, n.input(1));
         if (!n.input(2).isEmpty()) {
-            long[] mode = longsOrBool(n, n.input(2));
+            long[] mode = constants.longsOrBool(n, n.input(2));
             if (mode.length != 1 || mode[0] != 0) throw refuse(n, "runs in training mode");
         }
         if (n.outputs().size() > 1 && !n.outputs().get(1).isEmpty() && !live(n.outputs().get(1)).isEmpty()) {
@@ -377,7 +382,7 @@ final class GraphWalker {
         if (!(momentum >= 0 && momentum <= 1)) momentum = 0.1;
         String prefix = prefix("batch_norm");
         String[] names = {"weight", "bias", "running_mean", "running_var"};
-        for (int k = 0; k < 4; k++) tensors.put(prefix + names[k], vector(n, n.input(k + 1), names[k], w));
+        for (int k = 0; k < 4; k++) tensors.put(prefix + names[k], constants.vector(n, n.input(k + 1), names[k], w));
         layers.add(new BatchNorm(w, eps, momentum));
         endsInSoftmax = false;
         return take(n);
@@ -390,7 +395,7 @@ final class GraphWalker {
         if (axis != -1 && axis != 1) throw refuse(n, "normalises from axis " + axis + "; jgrad normalises the features (axis -1)");
         onlyFirstOutput(n);
         double eps = shortest(floatAttr(n, "epsilon", 1e-5f));
-        return addLayerNorm(n, w, eps, vector(n, n.input(1), "scale", w), n.input(2).isEmpty() ? new float[w] : vector(n, n.input(2), "B", w), take(n));
+        return addLayerNorm(n, w, eps, constants.vector(n, n.input(1), "scale", w), n.input(2).isEmpty() ? new float[w] : constants.vector(n, n.input(2), "B", w), take(n));
     }
 
     private String addLayerNorm(Node n, int w, double eps, float[] gamma, float[] beta, String out) {
@@ -419,11 +424,11 @@ final class GraphWalker {
         }
         String d = sub.outputs().getFirst();
         Node pow = consumer(d, "Pow", sub);
-        if (scalar(pow, pow.input(1)) != 2f) throw refuse(pow, "is not a square");
+        if (constants.scalar(pow, pow.input(1)) != 2f) throw refuse(pow, "is not a square");
         Node var = consumer(pow.outputs().getFirst(), "ReduceMean", pow);
         checkLastAxis(var);
         Node add = consumer(var.outputs().getFirst(), "Add", var);
-        double eps = shortest(scalar(add, add.input(0).equals(var.outputs().getFirst()) ? add.input(1) : add.input(0)));
+        double eps = shortest(constants.scalar(add, add.input(0).equals(var.outputs().getFirst()) ? add.input(1) : add.input(0)));
         Node sqrt = consumer(add.outputs().getFirst(), "Sqrt", add);
         Node div = consumer(sqrt.outputs().getFirst(), "Div", sqrt);
         if (!div.input(0).equals(d) || live(d).size() != 2) throw refuse(div, "does not divide the centred input by the deviation");
@@ -434,13 +439,13 @@ final class GraphWalker {
         List<Node> after = live(cur);
         if (after.size() == 1 && after.getFirst().opType().equals("Mul") && constOperand(after.getFirst(), cur) != null) {
             Node mul = after.getFirst();
-            gamma = vector(mul, constOperand(mul, cur), "weight", w);
+            gamma = constants.vector(mul, constOperand(mul, cur), "weight", w);
             cur = take(mul);
             after = live(cur);
         }
         if (after.size() == 1 && after.getFirst().opType().equals("Add") && constOperand(after.getFirst(), cur) != null) {
             Node plus = after.getFirst();
-            beta = vector(plus, constOperand(plus, cur), "bias", w);
+            beta = constants.vector(plus, constOperand(plus, cur), "bias", w);
             cur = take(plus);
         }
         return addLayerNorm(mean, w, eps, gamma, beta, cur);
@@ -448,7 +453,7 @@ final class GraphWalker {
 
     private void checkLastAxis(Node reduce) {
         Attribute axes = reduce.attributes().get("axes");
-        long[] a = axes != null ? axes.ints() : !reduce.input(1).isEmpty() ? longs(reduce, reduce.input(1), "axes") : null;
+        long[] a = axes != null ? axes.ints() : !reduce.input(1).isEmpty() ? constants.longs(reduce, reduce.input(1), "axes") : null;
         if (a == null || a.length != 1 || (a[0] != -1 && a[0] != 1)) throw refuse(reduce, "does not reduce over the last axis alone");
         if (intAttr(reduce, "keepdims", 1) != 1) throw refuse(reduce, "drops the reduced axis");
     }
@@ -461,7 +466,7 @@ final class GraphWalker {
 
     private String constOperand(Node n, String cur) {
         String other = n.input(0).equals(cur) ? n.input(1) : n.input(0);
-        return consts.containsKey(other) ? other : null;
+        return constants.has(other) ? other : null;
     }
 
     // ---- activations ----
@@ -518,7 +523,7 @@ final class GraphWalker {
             boolean fed = false, ok = n.outputs().size() == 1;
             for (String in : n.inputs()) {
                 if (values.contains(in)) fed = true;
-                else if (consts.get(in) instanceof Tensor t && t.floats() != null && t.floats().length == 1) scalars.put(in, t.floats()[0]);
+                else if (constants.get(in) instanceof Tensor t && t.floats() != null && t.floats().length == 1) scalars.put(in, t.floats()[0]);
                 else ok = false;
             }
             if (fed && ok) {
@@ -558,8 +563,8 @@ final class GraphWalker {
     private String twoClasses(String p, List<Node> next) {
         Node sub = next.stream().filter(n -> n.opType().equals("Sub")).findFirst().orElse(null);
         Node concat = next.stream().filter(n -> n.opType().equals("Concat")).findFirst().orElse(null);
-        if (sub == null || concat == null || !sub.input(1).equals(p) || !consts.containsKey(sub.input(0))) return null;
-        float[] one = floats(sub, sub.input(0), "constant");
+        if (sub == null || concat == null || !sub.input(1).equals(p) || !constants.has(sub.input(0))) return null;
+        float[] one = constants.floats(sub, sub.input(0), "constant");
         if (one.length != 1 || one[0] != 1f) return null;
         long axis = intAttr(concat, "axis", 0);
         if ((axis != 1 && axis != -1) || !concat.inputs().equals(List.of(sub.outputs().getFirst(), p))) return null;
@@ -617,96 +622,6 @@ final class GraphWalker {
             if (!(Math.abs(probe[1][i] - want) <= 1e-5 * Math.max(1, Math.abs(want)))) return false;
         }
         return true;
-    }
-
-    // ---- constants ----
-
-    private void collectConstants() {
-        for (Node n : nodes) {
-            if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) continue;
-            if (n.opType().equals("Constant") && n.outputs().size() == 1) {
-                consts.put(n.outputs().getFirst(), constantValue(n));
-                used.add(n);
-            } else if (n.opType().equals("Identity") && consts.containsKey(n.input(0))) {
-                Tensor t = consts.get(n.input(0));
-                consts.put(n.outputs().getFirst(), t);
-                used.add(n);
-            }
-        }
-    }
-
-    private Tensor constantValue(Node n) {
-        String out = n.outputs().getFirst();
-        for (Attribute a : n.attributes().values()) {
-            switch (a.name()) {
-                case "value" -> {
-                    if (a.t() == null) throw refuse(n, "has no tensor in 'value'");
-                    return a.t();
-                }
-                case "value_float" -> {
-                    return Tensor.ofFloats(out, new float[]{a.f()});
-                }
-                case "value_floats" -> {
-                    return Tensor.ofFloats(out, a.floats(), a.floats().length);
-                }
-                case "value_int" -> {
-                    return Tensor.ofLongs(out, new long[]{a.i()});
-                }
-                case "value_ints" -> {
-                    return Tensor.ofLongs(out, a.ints(), a.ints().length);
-                }
-                default -> {
-                }
-            }
-        }
-        throw refuse(n, "holds no constant jgrad can read (sparse or string constants are not imported)");
-    }
-
-    private Tensor tensor(Node n, String name, String role) {
-        Tensor t = consts.get(name);
-        if (t == null) throw refuse(n, "takes its " + role + " from '" + name + "', which is computed, not a constant");
-        if (t.external()) throw refuse(n, "takes its " + role + " '" + t.name() + "' from external data, which jgrad does not read");
-        return t;
-    }
-
-    private float[] floats(Node n, String name, String role) {
-        Tensor t = tensor(n, name, role);
-        if (t.floats() == null) {
-            throw refuse(n, "has its " + role + " '" + name + "' as " + Tensor.typeName(t.dataType()) + "; jgrad imports float32 (and float64) weights");
-        }
-        return t.floats();
-    }
-
-    private float[] vector(Node n, String name, String role, int w) {
-        if (name.isEmpty()) throw refuse(n, "has no " + role);
-        float[] v = floats(n, name, role);
-        if (v.length != w) throw refuse(n, "has " + v.length + " values of " + role + " for " + w + " features");
-        return v;
-    }
-
-    private float scalar(Node n, String name) {
-        float[] v = floats(n, name, "constant");
-        if (v.length != 1) throw refuse(n, "needs a single constant, '" + name + "' holds " + v.length);
-        return v[0];
-    }
-
-    private long[] longs(Node n, String name, String role) {
-        Tensor t = tensor(n, name, role);
-        if (t.longs() == null) throw refuse(n, "has its " + role + " as " + Tensor.typeName(t.dataType()) + ", not integers");
-        return t.longs();
-    }
-
-    private long[] longsOrBool(Node n, String name) {
-        Tensor t = tensor(n, name, "training_mode");
-        if (t.longs() != null) return t.longs();
-        if (t.floats() != null) return new long[]{t.floats().length == 1 && t.floats()[0] == 0 ? 0 : 1};
-        return new long[]{t.count() == 1 && t.dataType() == 9 ? 1 : 0};
-    }
-
-    private static List<String> names(Tensor c) {
-        if (c.strings() != null) return c.strings();
-        if (c.longs() != null) return java.util.Arrays.stream(c.longs()).mapToObj(Long::toString).toList();
-        return null;
     }
 
     // ---- bookkeeping ----
