@@ -32,8 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code jgrad serve} in a process of its own: SIGTERM while a request is in flight (held in a
- * long batching window) stops accepting, still answers that request, and exits 0.
+ * {@code jgrad serve} in a process of its own: SIGTERM while requests are in flight (held in a
+ * long batching window, queued for a pass not yet started) stops accepting, still answers them,
+ * and exits 0.
  */
 class ServeStopTest {
     @TempDir
@@ -73,6 +74,71 @@ class ServeStopTest {
             HttpClient fresh = HttpClient.newHttpClient();
             assertThrows(ConnectException.class, () -> fresh.send(HttpRequest.newBuilder(infer)
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void sigtermAnswersRequestsQueuedForAPassBeforeExiting() throws Exception {
+        Sequential net = Sequential.builder(4).seed(2).dense(8, Activations.RELU).dense(3, Activations.SOFTMAX).build();
+        Path model = dir.resolve("queued.safetensors");
+        Normalizer none = Normalizer.fit(Normalizer.Kind.NONE, new FloatTensor(Shape.of(1, 4)));
+        ModelFile.save(model, new Model(net, Losses.SOFTMAX_CROSS_ENTROPY, none, List.of("a", "b", "c"), null));
+        // A window of a minute: the requests below wait in the batcher, none started, until
+        // shutdown ends the window.
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), "dev.jgrad.cli.Main",
+                "serve", "--model", model.toString(), "--port", "0", "--batch-window-us", "60000000"));
+        Path log = dir.resolve("queued-log.txt");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            int port = awaitPort(p, log);
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            URI infer = URI.create("http://127.0.0.1:" + port + "/v2/models/queued/infer");
+            URI metrics = URI.create("http://127.0.0.1:" + port + "/metrics");
+            int n = 5;
+            float[][] x = new float[n][];
+            List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                x[i] = new float[]{i, 1 - i, 0.5f * i, 3};
+                String body = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[1,4],\"data\":["
+                        + x[i][0] + "," + x[i][1] + "," + x[i][2] + "," + x[i][3] + "]}]}";
+                inFlight.add(client.sendAsync(HttpRequest.newBuilder(infer).timeout(Duration.ofSeconds(40))
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            // Every request has been read and queued for a pass that has not started.
+            Pattern queued = Pattern.compile("(?m)^jgrad_batch_queued_requests\\{model=\"queued\"} (\\d+)$");
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            int waiting = 0;
+            while (waiting < n && System.nanoTime() < end) {
+                Matcher m = queued.matcher(client.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body());
+                waiting = m.find() ? Integer.parseInt(m.group(1)) : 0;
+                if (waiting < n) Thread.sleep(50);
+            }
+            assertEquals(n, waiting, "requests queued before the signal");
+            for (var f : inFlight) assertTrue(!f.isDone(), "a request was answered before the window ended");
+            p.destroy(); // SIGTERM
+            dev.jgrad.infer.Predictor alone = dev.jgrad.infer.InferenceModel.load(model).predictor();
+            for (int i = 0; i < n; i++) {
+                HttpResponse<String> r = inFlight.get(i).get(40, TimeUnit.SECONDS);
+                assertEquals(200, r.statusCode(), r.body());
+                float[] want = alone.predict(x[i]);
+                @SuppressWarnings("unchecked")
+                List<Object> outputs = (List<Object>) dev.jgrad.io.Json.parseObject(r.body()).get("outputs");
+                @SuppressWarnings("unchecked")
+                List<Object> got = (List<Object>) ((java.util.Map<String, Object>) outputs.get(0)).get("data");
+                for (int k = 0; k < want.length; k++) {
+                    assertEquals(Float.floatToIntBits(want[k]), Float.floatToIntBits(Float.parseFloat(got.get(k).toString())),
+                            "request " + i + ", value " + k);
+                }
+            }
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "still running after SIGTERM");
+            assertEquals(0, p.exitValue(), Files.readString(log));
+            HttpClient fresh = HttpClient.newHttpClient();
+            assertThrows(ConnectException.class, () -> fresh.send(HttpRequest.newBuilder(metrics).build(),
+                    HttpResponse.BodyHandlers.ofString()));
         } finally {
             p.destroyForcibly();
         }

@@ -84,6 +84,15 @@ public final class InferenceApi implements AutoCloseable {
         models.values().forEach(ServedModel::close);
     }
 
+    /**
+     * Shutdown begins: readiness false, and requests queued for a pass run at once rather than
+     * wait out a batching window; requests are still answered until {@link #close()}.
+     */
+    void drain() {
+        ready = false;
+        models.values().forEach(ServedModel::drain);
+    }
+
     /** Readiness turns false when shutdown begins, so load balancers stop sending. */
     void setReady(boolean r) {
         ready = r;

@@ -60,7 +60,9 @@ public final class InferenceServer implements AutoCloseable {
         QueuedThreadPool pool = new QueuedThreadPool(256, 8);
         pool.setName("jgrad-http");
         // Handlers block until their batch has run; virtual threads make that free.
-        pool.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        if (!"platform".equals(System.getProperty("jgrad.serve.threads"))) {
+            pool.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        }
         server = new Server(pool);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -154,7 +156,9 @@ public final class InferenceServer implements AutoCloseable {
             if (closed) return;
             closed = true;
         }
-        api.setReady(false);
+        // Readiness false and the batching windows cut short: requests already queued run now,
+        // while Jetty stops accepting and waits for every request in flight to be answered.
+        api.drain();
         try {
             server.stop();
         } catch (Exception e) {

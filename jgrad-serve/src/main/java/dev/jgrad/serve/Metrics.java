@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.LongAdder;
  * The server's counters, written in the Prometheus text format at {@code GET /metrics}: HTTP
  * requests by status, inference requests and errors per model, the latency of inference
  * requests (a histogram, seconds) and the rows per forward pass (a histogram: with batching,
- * how many requests each pass merged). Counting is lock-free (one {@link LongAdder} per cell).
+ * how many requests each pass merged), and the requests waiting for a pass (a gauge). Counting is lock-free (one {@link LongAdder} per cell).
  *
  * <p>Thread-safety: safe for concurrent use.
  */
@@ -66,6 +66,7 @@ public final class Metrics {
         final LongAdder rows = new LongAdder();
         final Histogram latency = new Histogram(LATENCY);
         final Histogram batch = new Histogram(ROWS);
+        final LongAdder queued = new LongAdder();
     }
 
     private PerModel model(String name) {
@@ -89,6 +90,23 @@ public final class Metrics {
     /** One forward pass over {@code rows} rows (several requests when batched). */
     public void forwardPass(String model, int rows) {
         model(model).batch.observe(rows);
+    }
+
+    /** Requests that joined ({@code +n}) or left ({@code -n}) the queue for a forward pass. */
+    public void queued(String model, int n) {
+        model(model).queued.add(n);
+    }
+
+    /** Forward passes run for a model (for tests). */
+    long forwardPasses(String model) {
+        PerModel m = models.get(model);
+        return m == null ? 0 : m.batch.count.sum();
+    }
+
+    /** Requests waiting for a pass on a model now (for tests). */
+    long queued(String model) {
+        PerModel m = models.get(model);
+        return m == null ? 0 : m.queued.sum();
     }
 
     /** Total inference requests on a model (for tests and logs). */
@@ -123,6 +141,10 @@ public final class Metrics {
         sb.append("# HELP jgrad_batch_rows Rows per forward pass (requests merged by batching).\n");
         sb.append("# TYPE jgrad_batch_rows histogram\n");
         sorted.forEach((name, m) -> m.batch.write(sb, "jgrad_batch_rows", "model=\"" + name + "\""));
+        sb.append("# HELP jgrad_batch_queued_requests Requests waiting for a forward pass to take them.\n");
+        sb.append("# TYPE jgrad_batch_queued_requests gauge\n");
+        sorted.forEach((name, m) -> sb.append("jgrad_batch_queued_requests{model=\"").append(name).append("\"} ")
+                .append(m.queued.sum()).append('\n'));
         Runtime rt = Runtime.getRuntime();
         sb.append("# HELP jgrad_jvm_heap_used_bytes Heap in use.\n# TYPE jgrad_jvm_heap_used_bytes gauge\n");
         sb.append("jgrad_jvm_heap_used_bytes ").append(rt.totalMemory() - rt.freeMemory()).append('\n');

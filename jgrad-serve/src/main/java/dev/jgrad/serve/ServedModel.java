@@ -50,6 +50,11 @@ final class ServedModel implements AutoCloseable {
         return out;
     }
 
+    /** Shutdown begins: batching windows stop waiting; accepted requests are still answered. */
+    void drain() {
+        if (batcher != null) batcher.drain();
+    }
+
     @Override
     public void close() {
         if (batcher != null) batcher.close();
