@@ -85,17 +85,12 @@ public final class InferenceApi implements AutoCloseable {
     }
 
     /**
-     * Shutdown begins: readiness false, and requests queued for a pass run at once rather than
+     * Shutdown begins: readiness false (load balancers stop sending), and requests queued for a pass run at once rather than
      * wait out a batching window; requests are still answered until {@link #close()}.
      */
     void drain() {
         ready = false;
         models.values().forEach(ServedModel::drain);
-    }
-
-    /** Readiness turns false when shutdown begins, so load balancers stop sending. */
-    void setReady(boolean r) {
-        ready = r;
     }
 
     /**

@@ -40,9 +40,9 @@ import java.util.stream.Stream;
  * <p>Limits: a body over {@link ServerConfig#maxBodyBytes()} is answered 413 without being read
  * past the limit; a connection idle for {@link ServerConfig#idleTimeoutMillis()} (a client that
  * stops sending half way) is closed; HTTP the server cannot parse is answered with the protocol's
- * JSON error, never a stack trace. {@link #close()} is graceful: readiness turns false, the
- * connector stops accepting, in-flight requests finish (up to the stop timeout), then batchers
- * drain.
+ * JSON error, never a stack trace. {@link #close()} is graceful: readiness turns false,
+ * batching windows end (requests queued for a pass run at once), the connector stops accepting,
+ * in-flight requests finish (up to the stop timeout), then the batchers refuse new work.
  *
  * <p>Thread-safety: {@link #close()} and the accessors may be called from any thread.
  */
@@ -59,10 +59,11 @@ public final class InferenceServer implements AutoCloseable {
         this.api = InferenceApi.open(byName, config, backend);
         QueuedThreadPool pool = new QueuedThreadPool(256, 8);
         pool.setName("jgrad-http");
-        // Handlers block until their batch has run; virtual threads make that free.
-        if (!"platform".equals(System.getProperty("jgrad.serve.threads"))) {
-            pool.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-        }
+        // Handlers run on virtual threads: a follower parked until its batch has run holds no
+        // platform thread, and its wake-up is a continuation resubmitted to a carrier. Platform
+        // request threads measured no better (docs/SERVING.md) and would cap the requests
+        // waiting at once at the pool's size.
+        pool.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         server = new Server(pool);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -149,7 +150,7 @@ public final class InferenceServer implements AutoCloseable {
         server.join();
     }
 
-    /** Graceful stop: no new connections, in-flight requests answered, then the batchers drained. */
+    /** Graceful stop: windows cut short, no new connections, in-flight and queued requests answered. */
     @Override
     public void close() {
         synchronized (this) {
