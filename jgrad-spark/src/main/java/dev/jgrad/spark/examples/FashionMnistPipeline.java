@@ -109,7 +109,13 @@ public final class FashionMnistPipeline {
             TrainingSummary.Rank r = s.ranks().get(i);
             json.append(i > 0 ? ", " : "").append("{\"rank\": ").append(r.rank()).append(", \"steps\": ").append(r.steps())
                     .append(", \"compute\": ").append(r.computeSeconds()).append(", \"sum\": ").append(r.sumSeconds())
-                    .append(", \"wait\": ").append(r.waitSeconds()).append('}');
+                    .append(", \"wait\": ").append(r.waitSeconds()).append(", \"epochs\": [");
+            for (int k = 0; k < r.epochs().size(); k++) {
+                TrainingSummary.Split e = r.epochs().get(k);
+                json.append(k > 0 ? ", " : "").append("{\"steps\": ").append(e.steps()).append(", \"compute\": ").append(e.computeSeconds())
+                        .append(", \"sum\": ").append(e.sumSeconds()).append(", \"wait\": ").append(e.waitSeconds()).append('}');
+            }
+            json.append("]}");
         }
         System.out.println(json.append("]}"));
         spark.stop();
