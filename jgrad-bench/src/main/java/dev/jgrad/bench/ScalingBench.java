@@ -221,13 +221,21 @@ public final class ScalingBench {
                 f.add(pool.submit(() -> {
                     try (TcpChain c = TcpChain.connect(me, at, server, 1, 5000, 30_000)) {
                         float[] a = new float[floats];
-                        List<Double> samples = new ArrayList<>();
+                        List<Double> samples = new ArrayList<>(), wall = new ArrayList<>();
                         for (int i = 0; i < 60; i++) {
                             Arrays.fill(a, 1f);
-                            long t0 = CPU.getCurrentThreadCpuTime();
+                            long t0 = CPU.getCurrentThreadCpuTime(), w0 = System.nanoTime();
                             c.sum(a, 0, floats);
-                            if (i >= 10) samples.add((CPU.getCurrentThreadCpuTime() - t0) / 1e9);
+                            if (i >= 10) {
+                                samples.add((CPU.getCurrentThreadCpuTime() - t0) / 1e9);
+                                wall.add((System.nanoTime() - w0) / 1e9);
+                            }
                         }
+                        // Wall time too (not used by the model): on loopback it includes waiting for the
+                        // other rank's thread to be scheduled, which the load inflates.
+                        wall.sort(null);
+                        System.out.printf(Locale.ROOT, "sum of %,d floats, rank %d: CPU %.3f ms, wall fastest %.3f ms, median %.3f ms%n",
+                                floats, me, fastest(samples) * 1e3, wall.getFirst() * 1e3, wall.get(wall.size() / 2) * 1e3);
                         return fastest(samples);
                     }
                 }));

@@ -11,7 +11,7 @@ load average beside every run, the per-step split of the Spark runs (compute, gr
 waiting for the peer) over the same steady epochs, the medians and their ratio, and writes
 everything as JSON.
 
-  scripts/spark-throughput.py [--rounds 3] [--epochs 4] [--lock FILE] [--out FILE]
+  jgrad-bench/scripts/spark-throughput.py [--rounds 3] [--epochs 4] [--lock FILE] [--out FILE]
 
 --lock FILE: hold an exclusive flock on FILE during each timed run (for machines shared with
 builds that take it shared). Build first (./build package) and start the cluster
@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = "/usr/share/datasets/fashion-mnist"
 
 
