@@ -5,8 +5,10 @@
 #   scripts/spark-cluster.sh stop     stop it (the workers stop their executors)
 #   scripts/spark-cluster.sh status   the master URL, or exit 1 when it is not running
 #   scripts/spark-cluster.sh submit CLASS [ARGS...]
-#                                     runs CLASS of the jgrad-spark jar with SparkSubmit against it
-#                                     (client mode; build the jars first with ./build package)
+#                                     runs CLASS with SparkSubmit against it (client mode; build the
+#                                     jars first with ./build package): a class of jgrad-spark (the
+#                                     examples), or of jgrad-bench (dev.jgrad.bench.*, the Spark
+#                                     benchmarks), whose unshaded jar is then the application
 # DIR is jgrad-spark/target/spark-cluster (JGRAD_SPARK_CLUSTER_DIR overrides); logs are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -98,6 +100,13 @@ submit() {
   core=$(ls "$ROOT"/jgrad-core/target/jgrad-core-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1 || true)
   spark=$(ls "$ROOT"/jgrad-spark/target/jgrad-spark-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1 || true)
   [ -n "$core" ] && [ -n "$spark" ] || { echo "no jgrad jars: run ./build package first" >&2; exit 1; }
+  local app=$spark jars=$core
+  if [[ $class == dev.jgrad.bench.* ]]; then
+    # The benchmark module's own classes, not its shaded jar: Spark brings its own libraries.
+    app=$(ls "$ROOT"/jgrad-bench/target/jgrad-bench-*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1 || true)
+    [ -n "$app" ] || { echo "no jgrad-bench jar: run ./build package first" >&2; exit 1; }
+    jars="$core,$spark"
+  fi
   source "$ROOT/scripts/find-jdk.sh"
   export JAVA_HOME SPARK_HOME="$DIR/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
   # shellcheck disable=SC2086
@@ -105,7 +114,7 @@ submit() {
     --master "$(cat "$DIR/master-url")" --deploy-mode client \
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 --conf spark.ui.enabled=false \
     --conf spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector \
-    --jars "$core" --class "$class" "$spark" "$@"
+    --jars "$jars" --class "$class" "$app" "$@"
 }
 
 case "${1:-}" in

@@ -6,11 +6,15 @@ import java.io.IOException;
  * What ranks of one run do together: sum a buffer over every rank so that each ends with the
  * same bits. Sums go in rank order, ((r0 + r1) + r2) + …, element by element, so the result does
  * not depend on timing, on which rank finished first, or on anything but the ranks' inputs.
+ * Public, with {@link TcpChain}, so that the ring can be timed outside Spark (jgrad-bench's
+ * ScalingBench).
  */
-interface Collective extends AutoCloseable {
+public interface Collective extends AutoCloseable {
 
+    /** This rank's index, 0 … size−1. */
     int rank();
 
+    /** The number of ranks. */
     int size();
 
     /** Replaces a[off .. off+len) on every rank by its sum over the ranks. */

@@ -62,8 +62,12 @@ final class RankLoop {
     record Times(long steps, long computeNanos, long sumNanos, long waitNanos) implements Serializable {
     }
 
-    /** What a rank hands back: the trained model file's bytes (rank 0 only, else null), the history and its times. */
-    record Result(int rank, byte[] model, List<Epoch> epochs, Times times, int resumedFrom) implements Serializable {
+    /**
+     * What a rank hands back: the trained model file's bytes (rank 0 only, else null), the history,
+     * its times over all the steps it took and over each epoch it trained.
+     */
+    record Result(int rank, byte[] model, List<Epoch> epochs, Times times, List<Times> epochTimes, int resumedFrom)
+            implements Serializable {
     }
 
     /**
@@ -128,12 +132,14 @@ final class RankLoop {
             TrainingStep step = new TrainingStep(net, loss, optimizer, List.of(hook));
             long computeNanos = 0, sumNanos = 0, steps = 0;
             long waitBefore = collective.waitNanos();
+            List<Times> epochTimes = new ArrayList<>();
             boolean classify = recipe.classify();
 
             for (int epoch = firstEpoch; epoch < recipe.epochs(); epoch++) {
                 for (int i = 0; i < total; i++) order[i] = i;
                 batchRng.shuffle(order, total);
                 long t0 = System.nanoTime();
+                long compute0 = computeNanos, sum0 = sumNanos, steps0 = steps, wait0 = collective.waitNanos();
                 double lossSum = 0, correct = 0;
                 for (int b = 0; b < count; b++) {
                     int from = b * batch, n = Math.min(batch, total - from), k = 0;
@@ -174,6 +180,7 @@ final class RankLoop {
                 double[] sums = {lossSum, correct};
                 collective.sum(sums);
                 double seconds = (System.nanoTime() - t0) / 1e9;
+                epochTimes.add(new Times(steps - steps0, computeNanos - compute0, sumNanos - sum0, collective.waitNanos() - wait0));
                 double trainLoss = sums[0] / total;
                 history.add(new Epoch(epoch, trainLoss, classify ? sums[1] / total : Double.NaN, seconds));
                 schedule.onEpochEnd(epoch, trainLoss);
@@ -185,7 +192,7 @@ final class RankLoop {
             net.sumBatchStatistics(null);
             byte[] model = collective.rank() == 0 ? modelBytes(new Model(net, loss, noNormalizer(net), classNames(), null)) : null;
             Times times = new Times(steps, computeNanos, sumNanos, collective.waitNanos() - waitBefore);
-            return new Result(collective.rank(), model, history, times, resumeFrom);
+            return new Result(collective.rank(), model, history, times, epochTimes, resumeFrom);
         }
     }
 

@@ -116,8 +116,7 @@ final class SyncTraining {
             Shard shard = TrainingData.shard(it, layout.first(rank), Math.toIntExact(layout.rows()[rank]), layout.width(),
                     recipe.classify(), recipe.outputs());
             String host = SparkEnv.get().blockManager().blockManagerId().host();
-            try (ServerSocket server = new ServerSocket()) {
-                server.bind(new InetSocketAddress(InetAddress.getByName(host), 0), ranks);
+            try (ServerSocket server = TcpChain.listen(InetAddress.getByName(host), ranks)) {
                 int latest = rank == 0 && store != null ? store.latest() : 0;
                 // The one meeting through the driver; every task makes it, on every path.
                 String[] all = ctx.allGather(host + " " + server.getLocalPort() + " " + latest);

@@ -28,15 +28,26 @@ public record TrainingSummary(List<Epoch> epochs, List<Rank> ranks, int resumedF
     /**
      * One rank's training steps: seconds computing (forward, backward, optimizer), seconds in the
      * gradient sums, and of those the seconds spent waiting for the first bytes from a peer
-     * (slower ranks, the latency of the ring) rather than moving data.
+     * (slower ranks, the latency of the ring) rather than moving data; in total and, in
+     * {@code epochs}, for each epoch this fit trained (the first of them includes the JIT
+     * compiler's warm-up).
      */
-    public record Rank(int rank, long steps, double computeSeconds, double sumSeconds, double waitSeconds) implements Serializable {
+    public record Rank(int rank, long steps, double computeSeconds, double sumSeconds, double waitSeconds, List<Split> epochs)
+            implements Serializable {
+        public Rank {
+            epochs = List.copyOf(epochs);
+        }
+    }
+
+    /** The split of one rank's steps in one epoch, as in {@link Rank}. */
+    public record Split(long steps, double computeSeconds, double sumSeconds, double waitSeconds) implements Serializable {
     }
 
     static TrainingSummary of(List<RankLoop.Result> results) {
         List<Epoch> e = results.getFirst().epochs().stream().map(x -> new Epoch(x.epoch(), x.loss(), x.accuracy(), x.seconds())).toList();
         List<Rank> r = results.stream().map(x -> new Rank(x.rank(), x.times().steps(), x.times().computeNanos() / 1e9,
-                x.times().sumNanos() / 1e9, x.times().waitNanos() / 1e9)).toList();
+                x.times().sumNanos() / 1e9, x.times().waitNanos() / 1e9, x.epochTimes().stream().map(t -> new Split(t.steps(),
+                        t.computeNanos() / 1e9, t.sumNanos() / 1e9, t.waitNanos() / 1e9)).toList())).toList();
         return new TrainingSummary(e, r, results.getFirst().resumedFrom());
     }
 }

@@ -35,7 +35,7 @@ final class LocalRanks {
         List<InetSocketAddress> addresses = new ArrayList<>();
         InetAddress lo = InetAddress.getLoopbackAddress();
         for (int r = 0; r < n; r++) {
-            ServerSocket s = new ServerSocket(0, 8, lo);
+            ServerSocket s = TcpChain.listen(lo, 8);
             servers.add(s);
             addresses.add(new InetSocketAddress(lo, s.getLocalPort()));
         }

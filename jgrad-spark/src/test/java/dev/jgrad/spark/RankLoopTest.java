@@ -135,7 +135,7 @@ class RankLoopTest {
 
     @Test
     void doubleSumsLongerThanOneChunkAddInRankOrder() throws Exception {
-        int n = 40_000;   // over the 32 768 doubles of one chunk
+        int n = 40_000;   // over the 8 192 doubles of one chunk
         List<double[]> sums = LocalRanks.run(3, 10_000, c -> {
             double[] a = new double[n];
             for (int i = 0; i < n; i++) a[i] = i + 0.25 * c.rank();
@@ -148,6 +148,45 @@ class RankLoopTest {
         });
         for (double[] a : sums) for (int i = 0; i < n; i += 997) assertEquals(3.0 * i + 0.75, a[i], 0.0, "element " + i);
         assertEquals(3.0 * (n - 1) + 0.75, sums.get(1)[n - 1], 0.0);
+    }
+
+    @Test
+    void floatSumsOfManyChunksAddInRankOrderWhileThePassesOverlap() throws Exception {
+        int n = 100_003;   // seven chunks of 16 384 floats, the last one short
+        for (int ranks : new int[]{2, 3, 4}) {
+            List<float[]> sums = LocalRanks.run(ranks, 10_000, c -> {
+                float[] a = new float[n + 2];
+                for (int i = 0; i < a.length; i++) a[i] = value(c.rank(), i);
+                try {
+                    c.sum(a, 1, n);   // an offset slice: the ends stay this rank's own
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return a;
+            });
+            for (int r = 0; r < ranks; r++) {
+                float[] a = sums.get(r);
+                assertEquals(value(r, 0), a[0], 0f);
+                assertEquals(value(r, n + 1), a[n + 1], 0f);
+                for (int i = 1; i <= n; i++) {
+                    float expected = value(0, i);
+                    for (int q = 1; q < ranks; q++) expected += value(q, i);   // ((r0 + r1) + r2) + …
+                    if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(a[i])) {
+                        throw new AssertionError(ranks + " ranks, rank " + r + ", element " + i + ": " + a[i] + " != " + expected);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Values whose sum depends on the order of the additions: 1e8 + 1 rounds back to 1e8. */
+    private static float value(int rank, int i) {
+        return switch (rank) {
+            case 0 -> 1e8f + i % 7;
+            case 1 -> 1f + i % 3;
+            case 2 -> -1e8f;
+            default -> 0.5f * i;
+        };
     }
 
     @Test

@@ -34,7 +34,8 @@ import java.util.Map;
  * /usr/share/datasets/fashion-mnist), {@code --work DIR} (Parquet and the saved model, default
  * /tmp/jgrad-fashion), {@code --ranks N} (partitions = ranks, default 2), {@code --epochs N}
  * (default 15), {@code --batch N} (default 128), {@code --layers SPEC} (default 256:relu,128:relu),
- * {@code --mode sync|averaging}, {@code --threads N} (kernel threads per task, default 1).
+ * {@code --mode sync|averaging}, {@code --interval K} (steps between averagings, default 10),
+ * {@code --threads N} (kernel threads per task, default 1).
  * Prints one line per result and, last, one JSON object.
  */
 public final class FashionMnistPipeline {
@@ -43,7 +44,8 @@ public final class FashionMnistPipeline {
 
     public static void main(String[] args) throws IOException {
         Map<String, String> o = new LinkedHashMap<>(Map.of("data", "/usr/share/datasets/fashion-mnist", "work", "/tmp/jgrad-fashion",
-                "ranks", "2", "epochs", "15", "batch", "128", "layers", "256:relu,128:relu", "mode", "sync", "threads", "1"));
+                "ranks", "2", "epochs", "15", "batch", "128", "layers", "256:relu,128:relu", "mode", "sync", "interval", "10",
+                "threads", "1"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!args[i].startsWith("--") || !o.containsKey(args[i].substring(2))) {
                 throw new IllegalArgumentException("unknown option " + args[i] + " (known: " + o.keySet() + ")");
@@ -73,6 +75,7 @@ public final class FashionMnistPipeline {
         JgradClassifier clf = new JgradClassifier();
         clf.setLayers(o.get("layers")).setOptimizer("adam").setBatchSize(Integer.parseInt(o.get("batch")))
                 .setEpochs(Integer.parseInt(o.get("epochs"))).setSeed(1).setMode(o.get("mode"))
+                .setAveragingInterval(Integer.parseInt(o.get("interval")))
                 .setThreadsPerTask(Integer.parseInt(o.get("threads")));
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[]{
                 new VectorAssembler().setInputCols(pixels).setOutputCol("features"), clf});
@@ -100,7 +103,7 @@ public final class FashionMnistPipeline {
         System.out.printf("saved to %s (jgrad model file: %s/stages/1_%s/%s); reloaded test accuracy %.4f%n", saved, saved,
                 jm.uid(), "model.safetensors", reloaded);
         if (reloaded != testAccuracy) throw new IllegalStateException("the reloaded model predicts differently");
-        StringBuilder json = new StringBuilder("{\"ranks\": " + ranks + ", \"mode\": \"" + o.get("mode") + "\", \"epochs\": "
+        StringBuilder json = new StringBuilder("{\"ranks\": " + ranks + ", \"mode\": \"" + o.get("mode") + "\", \"interval\": " + o.get("interval") + ", \"epochs\": "
                 + s.epochs().size() + ", \"fit_seconds\": " + fitSeconds + ", \"train_seconds\": " + trainSeconds
                 + ", \"test_accuracy\": " + testAccuracy + ", \"epoch_seconds\": [");
         for (int i = 0; i < s.epochs().size(); i++) json.append(i > 0 ? ", " : "").append(s.epochs().get(i).seconds());
@@ -109,7 +112,13 @@ public final class FashionMnistPipeline {
             TrainingSummary.Rank r = s.ranks().get(i);
             json.append(i > 0 ? ", " : "").append("{\"rank\": ").append(r.rank()).append(", \"steps\": ").append(r.steps())
                     .append(", \"compute\": ").append(r.computeSeconds()).append(", \"sum\": ").append(r.sumSeconds())
-                    .append(", \"wait\": ").append(r.waitSeconds()).append('}');
+                    .append(", \"wait\": ").append(r.waitSeconds()).append(", \"epochs\": [");
+            for (int k = 0; k < r.epochs().size(); k++) {
+                TrainingSummary.Split e = r.epochs().get(k);
+                json.append(k > 0 ? ", " : "").append("{\"steps\": ").append(e.steps()).append(", \"compute\": ").append(e.computeSeconds())
+                        .append(", \"sum\": ").append(e.sumSeconds()).append(", \"wait\": ").append(e.waitSeconds()).append('}');
+            }
+            json.append("]}");
         }
         System.out.println(json.append("]}"));
         spark.stop();

@@ -1,10 +1,11 @@
-package dev.jgrad.spark;
+package dev.jgrad.bench;
 
 import dev.jgrad.kernel.Kernels;
 import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Sequential;
 import dev.jgrad.optim.Adam;
+import dev.jgrad.spark.TcpChain;
 import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Shape;
 import dev.jgrad.train.TrainingStep;
@@ -43,7 +44,7 @@ import java.util.concurrent.Future;
 public final class ScalingBench {
     private static final int[] ROWS = {8, 16, 32, 64, 128, 256};
     private static final int[] SIZES = {10_000, 100_000, 235_146, 1_000_000, 2_400_000};
-    private static final int CHUNK_BYTES = 1 << 18;
+    private static final int CHUNK_BYTES = 1 << 16;
     /** Links: name, usable bytes per second (about 94% of line rate), one-way latency of a hop in seconds. */
     private static final Object[][] LINKS = {{"1 GbE", 117e6, 50e-6}, {"10 GbE", 1.17e9, 20e-6}, {"25 GbE", 2.9e9, 10e-6}};
 
@@ -73,7 +74,9 @@ public final class ScalingBench {
         for (int i = 0; i < SIZES.length; i++) sumSeconds[i] = loopbackSum(SIZES[i]);
         // t_sum(P) = alpha + beta·4P on loopback, two ranks.
         double[] ab = fit(Arrays.stream(SIZES).mapToDouble(s -> 4.0 * s).toArray(), sumSeconds);
-        double loopBytesPerSecond = 1 / ab[1] * 2;   // two passes move 2·4P bytes through each rank
+        // On two ranks the passes overlap (each rank sends 4P bytes while it receives 4P), so a sum
+        // costs one transfer of the buffer: the loopback's speed in the model's terms is 1/beta.
+        double loopBytesPerSecond = 1 / ab[1];
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Measured on %s, %d cores, %s; load average %s.%n%n",
                 System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors(), Kernels.get().description(), load()));
@@ -137,14 +140,17 @@ public final class ScalingBench {
     }
 
     /**
-     * The gradient sum of {@link TcpChain} over N ranks: two pipelined passes of N−1 hops each,
-     * the buffer streamed in chunks of 256 KiB.
+     * The gradient sum of {@link TcpChain} over N ranks: a pass down the chain and a pass round
+     * the ring, N−1 hops each, streamed in chunks of 64 KiB and overlapping (the total of a chunk
+     * starts back as soon as the last rank has it). The links 0→1 … N−3→N−2 carry the buffer
+     * twice (once each pass), so for N ≥ 3 a sum is bound by two transfers; on two ranks each
+     * direction carries it once, so it takes one. Then the pipeline's fill: 2N−3 chunk hops.
      */
     static double sum(int params, int n, double bytesPerSecond, double latency) {
         if (n == 1) return 0;
         double bytes = 4.0 * params, chunk = Math.min(CHUNK_BYTES, bytes);
         double perChunk = chunk / bytesPerSecond;
-        return 2 * (bytes / bytesPerSecond + (n - 2) * perChunk) + 2 * (n - 1) * latency;
+        return (n == 2 ? 1 : 2) * bytes / bytesPerSecond + (2 * n - 3) * perChunk + 2 * (n - 1) * latency;
     }
 
     /** The expected largest share of a batch of B rows over N equal partitions (normal approximation of the binomial). */
@@ -204,7 +210,7 @@ public final class ScalingBench {
 
     private static double loopbackSum(int floats) throws Exception {
         InetAddress lo = InetAddress.getLoopbackAddress();
-        ServerSocket s0 = new ServerSocket(0, 4, lo), s1 = new ServerSocket(0, 4, lo);
+        ServerSocket s0 = TcpChain.listen(lo, 4), s1 = TcpChain.listen(lo, 4);
         List<InetSocketAddress> at = List.of(new InetSocketAddress(lo, s0.getLocalPort()), new InetSocketAddress(lo, s1.getLocalPort()));
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
@@ -215,13 +221,21 @@ public final class ScalingBench {
                 f.add(pool.submit(() -> {
                     try (TcpChain c = TcpChain.connect(me, at, server, 1, 5000, 30_000)) {
                         float[] a = new float[floats];
-                        List<Double> samples = new ArrayList<>();
+                        List<Double> samples = new ArrayList<>(), wall = new ArrayList<>();
                         for (int i = 0; i < 60; i++) {
                             Arrays.fill(a, 1f);
-                            long t0 = CPU.getCurrentThreadCpuTime();
+                            long t0 = CPU.getCurrentThreadCpuTime(), w0 = System.nanoTime();
                             c.sum(a, 0, floats);
-                            if (i >= 10) samples.add((CPU.getCurrentThreadCpuTime() - t0) / 1e9);
+                            if (i >= 10) {
+                                samples.add((CPU.getCurrentThreadCpuTime() - t0) / 1e9);
+                                wall.add((System.nanoTime() - w0) / 1e9);
+                            }
                         }
+                        // Wall time too (not used by the model): on loopback it includes waiting for the
+                        // other rank's thread to be scheduled, which the load inflates.
+                        wall.sort(null);
+                        System.out.printf(Locale.ROOT, "sum of %,d floats, rank %d: CPU %.3f ms, wall fastest %.3f ms, median %.3f ms%n",
+                                floats, me, fastest(samples) * 1e3, wall.getFirst() * 1e3, wall.get(wall.size() / 2) * 1e3);
                         return fastest(samples);
                     }
                 }));

@@ -1,4 +1,4 @@
-package dev.jgrad.spark.examples;
+package dev.jgrad.bench;
 
 import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
@@ -12,7 +12,7 @@ import java.util.Arrays;
 
 /**
  * Spark's own MultilayerPerceptronClassifier (sigmoid hidden layers, softmax output, L-BFGS) on
- * the Parquet files {@link FashionMnistPipeline} writes, on the same cluster and partitions, for
+ * the Parquet files {@code dev.jgrad.spark.examples.FashionMnistPipeline} writes, on the same cluster and partitions, for
  * the side-by-side of docs/SCALING.md: it is fitted with growing iteration limits (L-BFGS is
  * deterministic, so the fit limited to k iterations is the first k iterations of a longer one),
  * each fit timed and evaluated on the test set, until the test accuracy reaches the target or the
