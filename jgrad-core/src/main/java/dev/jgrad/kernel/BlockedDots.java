@@ -7,11 +7,12 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Register-blocked dot products for {@link FewRowDots} at 512 bits: sixteen dot products of rows
- * at once, four rows of A by four rows of B (a batch) or one row of A by sixteen rows of B (one
- * sample), each in its own vector accumulator over the whole vectors of k. Sixteen independent
- * chains of fused multiply-adds hide their latency, and a block of four by four loads eight
- * vectors per sixteen multiply-adds where one row by four loads five per four.
+ * Register-blocked dot products at 512 bits, for {@link FewRowDots} and {@link PackedRowDots}:
+ * sixteen dot products of rows at once, four rows of A by four rows of B (a batch) or one row of A
+ * by sixteen rows of B (one sample, B packed), each in its own vector accumulator over the whole
+ * vectors of k. Sixteen independent chains of fused multiply-adds hide their latency, and a
+ * block of four by four loads eight vectors per sixteen multiply-adds where one row by four
+ * loads five per four.
  *
  * <p>The sixteen accumulators are then summed across lanes together: a transpose (four rounds of
  * two-vector lane selections, exact moves) turns them into sixteen vectors of which the l-th holds
@@ -21,6 +22,11 @@ import jdk.incubator.vector.VectorSpecies;
  * vector follow one at a time with scalar fused multiply-adds onto the stored sums, in order. So
  * every element is the same dot product summed the same way as in FewRowDots' one-column kernel:
  * the same bits whichever block, or which kernel, computes it.
+ *
+ * <p>B is addressed by strides, so one kernel reads both W as the layer keeps it (rows k apart,
+ * consecutive vectors of a row L apart) and W packed ({@link PackedRowDots}): vector t of row q
+ * at {@code b0 + q·rowStride + t·blockStride}, and step p ≥ the last whole vector of row q at
+ * {@code tail0 + q·tailStride + p}.
  *
  * <p>Written out for sixteen lanes (the transpose's rounds and the number of accumulators are
  * fixed by it); other widths keep FewRowDots' kernels. Vectors stay in locals of the kernel that
@@ -60,37 +66,39 @@ final class BlockedDots {
     }
 
     /**
-     * C[ci + r·ldc + q] = Σ_p A[a0 + r·aRs + p]·B[b0 + q·bCs + p] for the block's rows r and columns
-     * q in 0 … 3: four rows of A by four rows of B.
+     * C[ci + r·ldc + q] = Σ_p A[a0 + r·aRs + p]·B(q, p) for the block's rows r and columns q in
+     * 0 … 3 (B addressed as the class comment says): four rows of A by four rows of B. It has no
+     * path for fewer columns: a branch first taken after C2 compiled the kernel sends it back to
+     * the interpreter, where vector code runs a thousand times slower until it is compiled again.
      */
-    static void rows4(int k, float[] a, int a0, int aRs, float[] b, int b0, int bCs, float[] c, int ci, int ldc) {
+    static void rows4(int k, float[] a, int a0, int aRs, float[] b, int b0, int rowStride, int blockStride,
+                      int tail0, int tailStride, float[] c, int ci, int ldc) {
         int a1 = a0 + aRs, a2 = a1 + aRs, a3 = a2 + aRs;
-        int w0 = b0, w1 = w0 + bCs, w2 = w1 + bCs, w3 = w2 + bCs;
         FloatVector s00 = FloatVector.zero(FS), s01 = s00, s02 = s00, s03 = s00;
         FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
         FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
         int bound = FS.loopBound(k), p = 0;
-        for (; p < bound; p += L) {
+        for (int o = b0; p < bound; p += L, o += blockStride) {
             FloatVector x0 = FloatVector.fromArray(FS, a, a0 + p), x1 = FloatVector.fromArray(FS, a, a1 + p);
             FloatVector x2 = FloatVector.fromArray(FS, a, a2 + p), x3 = FloatVector.fromArray(FS, a, a3 + p);
             FloatVector w;
-            w = FloatVector.fromArray(FS, b, w0 + p);
+            w = FloatVector.fromArray(FS, b, o);
             s00 = x0.fma(w, s00);
             s10 = x1.fma(w, s10);
             s20 = x2.fma(w, s20);
             s30 = x3.fma(w, s30);
-            w = FloatVector.fromArray(FS, b, w1 + p);
+            w = FloatVector.fromArray(FS, b, o + 1 * rowStride);
             s01 = x0.fma(w, s01);
             s11 = x1.fma(w, s11);
             s21 = x2.fma(w, s21);
             s31 = x3.fma(w, s31);
-            w = FloatVector.fromArray(FS, b, w2 + p);
+            w = FloatVector.fromArray(FS, b, o + 2 * rowStride);
             s02 = x0.fma(w, s02);
             s12 = x1.fma(w, s12);
             s22 = x2.fma(w, s22);
             s32 = x3.fma(w, s32);
-            w = FloatVector.fromArray(FS, b, w3 + p);
+            w = FloatVector.fromArray(FS, b, o + 3 * rowStride);
             s03 = x0.fma(w, s03);
             s13 = x1.fma(w, s13);
             s23 = x2.fma(w, s23);
@@ -144,49 +152,51 @@ final class BlockedDots {
         sums.intoArray(c, c3 - 12, ROW3);
         for (; p < k; p++) {
             float x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
-            float v0 = b[w0 + p], v1 = b[w1 + p], v2 = b[w2 + p], v3 = b[w3 + p];
-            fma4(x0, v0, v1, v2, v3, c, ci);
-            fma4(x1, v0, v1, v2, v3, c, c1);
-            fma4(x2, v0, v1, v2, v3, c, c2);
-            fma4(x3, v0, v1, v2, v3, c, c3);
+            for (int q = 0; q < 4; q++) {
+                float v = b[tail0 + q * tailStride + p];
+                c[ci + q] = Math.fma(x0, v, c[ci + q]);
+                c[c1 + q] = Math.fma(x1, v, c[c1 + q]);
+                c[c2 + q] = Math.fma(x2, v, c[c2 + q]);
+                c[c3 + q] = Math.fma(x3, v, c[c3 + q]);
+            }
         }
     }
 
-    private static void fma4(float x, float v0, float v1, float v2, float v3, float[] c, int at) {
-        c[at] = Math.fma(x, v0, c[at]);
-        c[at + 1] = Math.fma(x, v1, c[at + 1]);
-        c[at + 2] = Math.fma(x, v2, c[at + 2]);
-        c[at + 3] = Math.fma(x, v3, c[at + 3]);
-    }
-
     /**
-     * C[ci + q] = Σ_p A[a0 + p]·B[b0 + q·bCs + p] for q in 0 … 15: one row of A by sixteen rows of
-     * B, sixteen columns of C side by side.
+     * C[ci + q] = Σ_p A[a0 + p]·B(q, p) for q in 0 … cols − 1 (cols ≤ 16), B packed as
+     * {@link PackedRowDots} lays out sixteen rows from b0: two groups of eight rows, 8k apart, in
+     * each vector t of row q at {@code 128·t + 16·q}; step p past the whole vectors of row q at
+     * {@code tail0 + q·tailStride + p} (q < 8), 8k further for q ≥ 8. One row of A by sixteen rows
+     * of B, read as one stream: the first eight rows' sums are carried in registers while the
+     * second group is read.
      */
-    static void cols16(int k, float[] a, int a0, float[] b, int b0, int bCs, float[] c, int ci) {
+    static void cols16(int k, float[] a, int a0, float[] b, int b0, int tail0, int tailStride, int cols, float[] c,
+                       int ci) {
         FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         FloatVector s8 = s0, s9 = s0, s10 = s0, s11 = s0, s12 = s0, s13 = s0, s14 = s0, s15 = s0;
-        int bound = FS.loopBound(k), p = 0;
-        for (; p < bound; p += L) {
+        int bound = FS.loopBound(k);
+        for (int p = 0, o = b0; p < bound; p += L, o += 8 * L) {
             FloatVector x = FloatVector.fromArray(FS, a, a0 + p);
-            s0 = x.fma(FloatVector.fromArray(FS, b, b0 + p), s0);
-            s1 = x.fma(FloatVector.fromArray(FS, b, b0 + 1 * bCs + p), s1);
-            s2 = x.fma(FloatVector.fromArray(FS, b, b0 + 2 * bCs + p), s2);
-            s3 = x.fma(FloatVector.fromArray(FS, b, b0 + 3 * bCs + p), s3);
-            s4 = x.fma(FloatVector.fromArray(FS, b, b0 + 4 * bCs + p), s4);
-            s5 = x.fma(FloatVector.fromArray(FS, b, b0 + 5 * bCs + p), s5);
-            s6 = x.fma(FloatVector.fromArray(FS, b, b0 + 6 * bCs + p), s6);
-            s7 = x.fma(FloatVector.fromArray(FS, b, b0 + 7 * bCs + p), s7);
-            s8 = x.fma(FloatVector.fromArray(FS, b, b0 + 8 * bCs + p), s8);
-            s9 = x.fma(FloatVector.fromArray(FS, b, b0 + 9 * bCs + p), s9);
-            s10 = x.fma(FloatVector.fromArray(FS, b, b0 + 10 * bCs + p), s10);
-            s11 = x.fma(FloatVector.fromArray(FS, b, b0 + 11 * bCs + p), s11);
-            s12 = x.fma(FloatVector.fromArray(FS, b, b0 + 12 * bCs + p), s12);
-            s13 = x.fma(FloatVector.fromArray(FS, b, b0 + 13 * bCs + p), s13);
-            s14 = x.fma(FloatVector.fromArray(FS, b, b0 + 14 * bCs + p), s14);
-            s15 = x.fma(FloatVector.fromArray(FS, b, b0 + 15 * bCs + p), s15);
-            // No instruction on x86; it keeps C2 from loading the next unrolled steps' vectors up
-            // front, which spills accumulators (as in VectorDots; measured 10-20 % here).
+            s0 = x.fma(FloatVector.fromArray(FS, b, o), s0);
+            s1 = x.fma(FloatVector.fromArray(FS, b, o + 16), s1);
+            s2 = x.fma(FloatVector.fromArray(FS, b, o + 32), s2);
+            s3 = x.fma(FloatVector.fromArray(FS, b, o + 48), s3);
+            s4 = x.fma(FloatVector.fromArray(FS, b, o + 64), s4);
+            s5 = x.fma(FloatVector.fromArray(FS, b, o + 80), s5);
+            s6 = x.fma(FloatVector.fromArray(FS, b, o + 96), s6);
+            s7 = x.fma(FloatVector.fromArray(FS, b, o + 112), s7);
+            VarHandle.loadLoadFence();
+        }
+        for (int p = 0, o = b0 + 8 * k; p < bound; p += L, o += 8 * L) {
+            FloatVector x = FloatVector.fromArray(FS, a, a0 + p);
+            s8 = x.fma(FloatVector.fromArray(FS, b, o), s8);
+            s9 = x.fma(FloatVector.fromArray(FS, b, o + 16), s9);
+            s10 = x.fma(FloatVector.fromArray(FS, b, o + 32), s10);
+            s11 = x.fma(FloatVector.fromArray(FS, b, o + 48), s11);
+            s12 = x.fma(FloatVector.fromArray(FS, b, o + 64), s12);
+            s13 = x.fma(FloatVector.fromArray(FS, b, o + 80), s13);
+            s14 = x.fma(FloatVector.fromArray(FS, b, o + 96), s14);
+            s15 = x.fma(FloatVector.fromArray(FS, b, o + 112), s15);
             VarHandle.loadLoadFence();
         }
         FloatVector t0 = A1.selectFrom(s0, s1), t1 = B1.selectFrom(s0, s1);
@@ -226,10 +236,14 @@ final class BlockedDots {
                 .add(q4).add(q5).add(q6).add(q7)
                 .add(q8).add(q9).add(q10).add(q11)
                 .add(q12).add(q13).add(q14).add(q15);
-        sums.intoArray(c, ci);
-        for (; p < k; p++) {
+        if (cols == 16) sums.intoArray(c, ci);
+        else sums.intoArray(c, ci, VectorMask.fromLong(FS, (1L << cols) - 1));
+        for (int p = bound; p < k; p++) {
             float x = a[a0 + p];
-            for (int q = 0; q < 16; q++) c[ci + q] = Math.fma(x, b[b0 + q * bCs + p], c[ci + q]);
+            for (int q = 0; q < cols; q++) {
+                int at = tail0 + (q < 8 ? q * tailStride : 8 * k + (q - 8) * tailStride) + p;
+                c[ci + q] = Math.fma(x, b[at], c[ci + q]);
+            }
         }
     }
 }

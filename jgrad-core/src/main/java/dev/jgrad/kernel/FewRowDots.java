@@ -27,7 +27,7 @@ final class FewRowDots {
     /**
      * C[i, j] (+)= Σ_p A[i, p]·B[j, p] for columns j0 ≤ j < n, both rows contiguous in p. Where
      * {@link BlockedDots} serves (512 bits, C overwritten): rows in fours by blocks of four
-     * columns, any other row by blocks of sixteen; the rest four columns at a time, then one.
+     * columns; the rest four columns at a time, then one.
      * {@code lanes} holds one vector's lanes while they are summed.
      */
     static void product(int m, int j0, int n, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
@@ -37,7 +37,10 @@ final class FewRowDots {
             for (; i + 4 <= m; i += 4) {
                 int ai = aOff + i * aRs, ci = cOff + i * ldc;
                 int j = j0;
-                for (; j + 4 <= n; j += 4) BlockedDots.rows4(k, a, ai, aRs, b, bOff + j * bCs, bCs, c, ci + j, ldc);
+                for (; j + 4 <= n; j += 4) {
+                    int bj = bOff + j * bCs;
+                    BlockedDots.rows4(k, a, ai, aRs, b, bj, bCs, L, bj, bCs, c, ci + j, ldc);
+                }
                 for (; j < n; j++) {
                     for (int r = 0; r < 4; r++) one(k, a, ai + r * aRs, b, bOff + j * bCs, c, ci + r * ldc + j, false, lanes);
                 }
@@ -46,9 +49,6 @@ final class FewRowDots {
         for (; i < m; i++) {
             int ai = aOff + i * aRs, ci = cOff + i * ldc;
             int j = j0;
-            if (BlockedDots.AVAILABLE && !accumulate) {
-                for (; j + 16 <= n; j += 16) BlockedDots.cols16(k, a, ai, b, bOff + j * bCs, bCs, c, ci + j);
-            }
             for (; j + 4 <= n; j += 4) four(k, a, ai, b, bOff + j * bCs, bCs, c, ci + j, accumulate, lanes);
             for (; j < n; j++) one(k, a, ai, b, bOff + j * bCs, c, ci + j, accumulate, lanes);
         }
@@ -69,7 +69,8 @@ final class FewRowDots {
                 int i = 0;
                 for (; i + 4 <= m; i += 4) {
                     for (int jj = j; jj < j + PANEL; jj += 4) {
-                        BlockedDots.rows4(k, a, aOff + i * aRs, aRs, b, bOff + jj * bCs, bCs, c, cOff + i * ldc + jj, ldc);
+                        int bj = bOff + jj * bCs;
+                        BlockedDots.rows4(k, a, aOff + i * aRs, aRs, b, bj, bCs, L, bj, bCs, c, cOff + i * ldc + jj, ldc);
                     }
                 }
                 for (; i < m; i++) {
@@ -83,7 +84,9 @@ final class FewRowDots {
             int bj = bOff + j * bCs;
             int i = 0;
             if (blocked) {
-                for (; i + 4 <= m; i += 4) BlockedDots.rows4(k, a, aOff + i * aRs, aRs, b, bj, bCs, c, cOff + i * ldc + j, ldc);
+                for (; i + 4 <= m; i += 4) {
+                    BlockedDots.rows4(k, a, aOff + i * aRs, aRs, b, bj, bCs, L, bj, bCs, c, cOff + i * ldc + j, ldc);
+                }
             }
             for (; i < m; i++) four(k, a, aOff + i * aRs, b, bj, bCs, c, cOff + i * ldc + j, accumulate, lanes);
         }

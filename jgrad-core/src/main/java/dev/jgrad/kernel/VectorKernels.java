@@ -49,6 +49,12 @@ final class VectorKernels implements Kernels {
                 gemm(one, 1, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // one sample
                 gemm(one, m, 10, k, a, 0, k, 1, b, 0, 1, k, c, 0, 10, false); // the classifier's X·Wᵀ
                 gemm(one, m, oneVector, k, a, 0, k, 1, b, 0, oneVector, 1, c, 0, oneVector, false); // a last panel one vector wide
+                rowDots(one, m, n, k, a, 0, k, b, 0, k, c, 0, n);                // inference, a batch
+                float[] packed = packForRowDots(b, 0, n, k);
+                if (packed != null) {
+                    rowDotsPacked(one, m, n, k, a, 0, k, packed, c, 0);          // … over packed W
+                    rowDotsPacked(one, 1, n, k, a, 0, k, packed, c, 0);          // one sample
+                }
                 addColumnSums(c, 0, m, n, v, 0);
                 addRowVector(c, 0, m, n, v, 0);
                 firstNonFinite(g, 0, len);
@@ -81,6 +87,17 @@ final class VectorKernels implements Kernels {
     public void rowDots(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                         float[] c, int cOff, int ldc) {
         VectorGemm.rowDots(par, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    }
+
+    @Override
+    public float[] packForRowDots(float[] w, int wOff, int n, int k) {
+        return BlockedDots.AVAILABLE ? PackedRowDots.pack(w, wOff, n, k) : null;
+    }
+
+    @Override
+    public void rowDotsPacked(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] packed,
+                              float[] c, int cOff) {
+        PackedRowDots.product(par, m, n, k, a, aOff, lda, packed, c, cOff, n);
     }
 
     @Override

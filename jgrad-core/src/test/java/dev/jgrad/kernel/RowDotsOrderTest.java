@@ -12,9 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * accumulator per lane over the whole vectors of k (fused multiply-adds), the lanes added to 0 in
  * lane order, then the steps of k past the last whole vector with fused multiply-adds; for the
  * scalar kernels, one sum in order of k. Bit for bit, on every remainder of the kernels' blocks
- * (rows 1-9 against blocks of four, columns 1-20 against blocks of four, eight and sixteen, k
- * around multiples of every width), with one thread and with two, so that a blocking bug (a
- * wrong lane, row, column or step of k) cannot pass.
+ * (rows 1-9 against blocks of four, columns 1-36 against blocks of four, eight and sixteen, k
+ * around multiples of every width), with one thread and with two, on W as it is and on W packed
+ * for inference where the kernels pack it, so that a blocking or layout bug (a wrong lane, row,
+ * column or step of k) cannot pass.
  */
 class RowDotsOrderTest {
     private static final boolean VECTOR = !(Kernels.get() instanceof ScalarKernels);
@@ -43,7 +44,7 @@ class RowDotsOrderTest {
         int[] ks = {1, 3, 4, 5, 8, 15, 16, 17, 31, 33, 48, 63, 65, 100};
         try (Parallel one = Parallel.create(1); Parallel two = Parallel.create(2)) {
             for (int m : ms) {
-                for (int n = 1; n <= 20; n++) {
+                for (int n = 1; n <= 36; n++) {
                     for (int k : ks) check(kern, one, two, rnd, m, n, k);
                 }
             }
@@ -74,6 +75,17 @@ class RowDotsOrderTest {
         kern.rowDots(two, m, n, k, a, aOff, lda, b, bOff, ldb, c2, cOff, ldc);
         boolean fewRows = m < 6;
         if (fewRows) kern.gemm(one, m, n, k, a, aOff, lda, 1, b, bOff, 1, ldb, cg, cOff, ldc, false);
+        // W packed for inference (where the kernels pack), C's rows n apart.
+        float[] w = new float[n * k];
+        for (int j = 0; j < n; j++) System.arraycopy(b, bOff + j * ldb, w, j * k, k);
+        float[] packed = kern.packForRowDots(w, 0, n, k);
+        float[] cp1 = new float[cOff + m * n + 3], cp2 = cp1.clone();
+        java.util.Arrays.fill(cp1, Float.NaN);
+        java.util.Arrays.fill(cp2, Float.NaN);
+        if (packed != null) {
+            kern.rowDotsPacked(one, m, n, k, a, aOff, lda, packed, cp1, cOff);
+            kern.rowDotsPacked(two, m, n, k, a, aOff, lda, packed, cp2, cOff);
+        }
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 int at = cOff + i * ldc + j;
@@ -82,6 +94,10 @@ class RowDotsOrderTest {
                 assertEquals(want, Float.floatToRawIntBits(c1[at]), where + ", one thread");
                 assertEquals(want, Float.floatToRawIntBits(c2[at]), where + ", two threads");
                 if (fewRows) assertEquals(want, Float.floatToRawIntBits(cg[at]), where + ", gemm");
+                if (packed != null) {
+                    assertEquals(want, Float.floatToRawIntBits(cp1[cOff + i * n + j]), where + ", packed, one thread");
+                    assertEquals(want, Float.floatToRawIntBits(cp2[cOff + i * n + j]), where + ", packed, two threads");
+                }
             }
         }
         // Nothing outside C is written: the gaps between its rows and the ends keep their NaN.
@@ -89,6 +105,10 @@ class RowDotsOrderTest {
             int off = at - cOff;
             boolean inside = off >= 0 && off < m * ldc && off % ldc < n;
             if (!inside) assertEquals(Float.NaN, c1[at], "written outside C at " + at + " (" + m + "x" + n + "x" + k + ")");
+        }
+        for (int at = 0; at < cp1.length; at++) {
+            boolean inside = at >= cOff && at < cOff + m * n;
+            if (!inside) assertEquals(Float.NaN, cp1[at], "packed: written outside C at " + at + " (" + m + "x" + n + "x" + k + ")");
         }
     }
 }
