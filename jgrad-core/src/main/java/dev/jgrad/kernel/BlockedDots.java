@@ -164,18 +164,16 @@ final class BlockedDots {
 
     /**
      * C[ci + q] = Σ_p A[a0 + p]·B(q, p) for q in 0 … cols − 1 (cols ≤ 16), B packed as
-     * {@link PackedRowDots} lays out sixteen rows from b0: two groups of eight rows, 8k apart, in
-     * each vector t of row q at {@code 128·t + 16·q}; step p past the whole vectors of row q at
-     * {@code tail0 + q·tailStride + p} (q < 8), 8k further for q ≥ 8. One row of A by sixteen rows
-     * of B, read as one stream: the first eight rows' sums are carried in registers while the
-     * second group is read.
+     * {@link PackedRowDots} lays out sixteen rows from b0: vector t of row q at
+     * {@code b0 + 256·t + 16·q}, step p past the whole vectors at {@code tail0 + q·tailStride + p}.
+     * One row of A by sixteen rows of B, read as one stream, sixteen columns of C side by side.
      */
     static void cols16(int k, float[] a, int a0, float[] b, int b0, int tail0, int tailStride, int cols, float[] c,
                        int ci) {
         FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         FloatVector s8 = s0, s9 = s0, s10 = s0, s11 = s0, s12 = s0, s13 = s0, s14 = s0, s15 = s0;
         int bound = FS.loopBound(k);
-        for (int p = 0, o = b0; p < bound; p += L, o += 8 * L) {
+        for (int p = 0, o = b0; p < bound; p += L, o += 16 * L) {
             FloatVector x = FloatVector.fromArray(FS, a, a0 + p);
             s0 = x.fma(FloatVector.fromArray(FS, b, o), s0);
             s1 = x.fma(FloatVector.fromArray(FS, b, o + 16), s1);
@@ -185,18 +183,14 @@ final class BlockedDots {
             s5 = x.fma(FloatVector.fromArray(FS, b, o + 80), s5);
             s6 = x.fma(FloatVector.fromArray(FS, b, o + 96), s6);
             s7 = x.fma(FloatVector.fromArray(FS, b, o + 112), s7);
-            VarHandle.loadLoadFence();
-        }
-        for (int p = 0, o = b0 + 8 * k; p < bound; p += L, o += 8 * L) {
-            FloatVector x = FloatVector.fromArray(FS, a, a0 + p);
-            s8 = x.fma(FloatVector.fromArray(FS, b, o), s8);
-            s9 = x.fma(FloatVector.fromArray(FS, b, o + 16), s9);
-            s10 = x.fma(FloatVector.fromArray(FS, b, o + 32), s10);
-            s11 = x.fma(FloatVector.fromArray(FS, b, o + 48), s11);
-            s12 = x.fma(FloatVector.fromArray(FS, b, o + 64), s12);
-            s13 = x.fma(FloatVector.fromArray(FS, b, o + 80), s13);
-            s14 = x.fma(FloatVector.fromArray(FS, b, o + 96), s14);
-            s15 = x.fma(FloatVector.fromArray(FS, b, o + 112), s15);
+            s8 = x.fma(FloatVector.fromArray(FS, b, o + 128), s8);
+            s9 = x.fma(FloatVector.fromArray(FS, b, o + 144), s9);
+            s10 = x.fma(FloatVector.fromArray(FS, b, o + 160), s10);
+            s11 = x.fma(FloatVector.fromArray(FS, b, o + 176), s11);
+            s12 = x.fma(FloatVector.fromArray(FS, b, o + 192), s12);
+            s13 = x.fma(FloatVector.fromArray(FS, b, o + 208), s13);
+            s14 = x.fma(FloatVector.fromArray(FS, b, o + 224), s14);
+            s15 = x.fma(FloatVector.fromArray(FS, b, o + 240), s15);
             VarHandle.loadLoadFence();
         }
         FloatVector t0 = A1.selectFrom(s0, s1), t1 = B1.selectFrom(s0, s1);
@@ -241,8 +235,7 @@ final class BlockedDots {
         for (int p = bound; p < k; p++) {
             float x = a[a0 + p];
             for (int q = 0; q < cols; q++) {
-                int at = tail0 + (q < 8 ? q * tailStride : 8 * k + (q - 8) * tailStride) + p;
-                c[ci + q] = Math.fma(x, b[at], c[ci + q]);
+                c[ci + q] = Math.fma(x, b[tail0 + q * tailStride + p], c[ci + q]);
             }
         }
     }
