@@ -58,6 +58,13 @@ public interface Kernels {
         throw new UnsupportedOperationException(description() + " packs no weights");
     }
 
+    /**
+     * Compiles the kernels of {@link #rowDots} and {@link #rowDotsPacked}, once per JVM (later
+     * calls return at once). Nothing to do for scalar kernels.
+     */
+    default void warmUpRowDots() {
+    }
+
     /** c[i, :] += v for each of the m contiguous rows of length n. */
     void addRowVector(float[] c, int cOff, int m, int n, float[] v, int vOff);
 

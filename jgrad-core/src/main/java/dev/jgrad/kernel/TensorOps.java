@@ -43,6 +43,14 @@ public final class TensorOps {
         return K.packForRowDots(w, 0, n, k);
     }
 
+    /**
+     * Compiles the kernels of {@link #rowDots} and {@link #rowDotsPacked} before they are
+     * needed, once per JVM; for a model about to answer requests.
+     */
+    public static void warmUpRowDots() {
+        K.warmUpRowDots();
+    }
+
     /** {@link #rowDots} over W packed by {@link #packForRowDots}: the same bits. */
     public static void rowDotsPacked(Parallel par, int rows, int n, int k, float[] x, int xOff, float[] packed,
                                      float[] z, int zOff) {
@@ -127,6 +135,11 @@ public final class TensorOps {
     /** Sets every element of t to 0, large tensors on the pool. */
     public static void zero(Parallel par, Tensor t) {
         FlatPasses.zero(par, t);
+    }
+
+    /** Index (relative to off) of the first NaN or infinity among len elements of a, or -1. */
+    public static int firstNonFinite(float[] a, int off, int len) {
+        return K.firstNonFinite(a, off, len);
     }
 
     /** Flat index of the first NaN or infinity in t, or -1. */
