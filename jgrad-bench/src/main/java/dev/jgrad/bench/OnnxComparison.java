@@ -4,6 +4,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.jgrad.data.Normalizer;
+import dev.jgrad.infer.InferenceModel;
+import dev.jgrad.infer.Predictor;
 import dev.jgrad.io.Json;
 import dev.jgrad.io.Model;
 import dev.jgrad.kernel.Parallel;
@@ -26,11 +28,13 @@ import java.util.Map;
 
 /**
  * Inference of the Fashion-MNIST MLP (784-256-128-10, ReLU, softmax) in jgrad and, exported by
- * jgrad, in ONNX Runtime's CPU provider, in one process: one sample and a batch of 128, the two
- * alternating round by round (which goes first alternates too) so that both meet the same state
- * of a shared machine. Before timing, the two outputs are compared. Prints the machine and the
- * thread settings, then one JSON line per batch size with each side's median µs per call and the
- * median of the per-round ratios.
+ * jgrad, in ONNX Runtime's CPU provider, in one process: one sample and a batch of 128. jgrad is
+ * timed twice: its inference path ({@link Predictor}, the allocation-free call, row-dot kernels)
+ * and the training network's {@code Sequential.forward} (packed GEMM for a batch). The three
+ * take turns round by round (which goes first rotates too) so that all meet the same state of a
+ * shared machine. Before timing, the outputs are compared. Prints the machine and the thread
+ * settings, then one JSON line per batch size with each one's median µs per call and the medians
+ * of the per-round ratios (ONNX Runtime's time over jgrad's: above 1, jgrad is faster).
  *
  * <pre>java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *   -cp jgrad-bench/target/jgrad-bench.jar:$HOME/.m2/repository/com/microsoft/onnxruntime/onnxruntime/1.22.0/onnxruntime-1.22.0.jar \
@@ -76,20 +80,26 @@ public final class OnnxComparison {
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 o.addConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
                 try (OrtSession session = env.createSession(onnx, o)) {
-                    for (int batch : new int[]{1, 128}) compare(env, session, net, batch, threads, rounds);
+                    Predictor predictor = InferenceModel.of(model, par).predictor();
+                    for (int batch : new int[]{1, 128}) compare(env, session, net, predictor, batch, threads, rounds);
                 }
             }
         }
     }
 
-    private static void compare(OrtEnvironment env, OrtSession session, Sequential net, int batch, int threads, int rounds) throws Exception {
+    private static void compare(OrtEnvironment env, OrtSession session, Sequential net, Predictor predictor, int batch,
+                                int threads, int rounds) throws Exception {
         FloatTensor x = new FloatTensor(Shape.of(batch, 784));
         for (int i = 0; i < x.size(); i++) x.set(i, (i * 31 % 255) / 255.0);
         FloatBuffer buf = FloatBuffer.wrap(x.data(), 0, x.size());
         try (OnnxTensor in = OnnxTensor.createTensor(env, buf, new long[]{batch, 784})) {
             Map<String, OnnxTensor> feed = Map.of("input", in);
             double diff = maxDifference(net.forward(x), session, feed);
-            Runnable jgrad = () -> net.forward(x);
+            float[] answers = new float[batch * 10];
+            predictor.predict(x.data(), 0, batch, answers, 0);
+            diff = Math.max(diff, maxDifference(new FloatTensor(answers, 0, Shape.of(batch, 10)), session, feed));
+            Runnable infer = () -> predictor.predict(x.data(), 0, batch, answers, 0);
+            Runnable forward = () -> net.forward(x);
             Runnable ort = () -> {
                 try (OrtSession.Result r = session.run(feed)) {
                     if (r.size() != 1) throw new IllegalStateException();
@@ -97,40 +107,42 @@ public final class OnnxComparison {
                     throw new IllegalStateException(e);
                 }
             };
-            Harness.warmUp(jgrad);
-            Harness.warmUp(ort);
+            Runnable[] work = {infer, forward, ort};
+            for (Runnable w : work) Harness.warmUp(w);
             int reps = batch == 1 ? 1000 : 40;
-            double[] tj = new double[rounds], to = new double[rounds], ratio = new double[rounds];
+            double[][] t = new double[3][rounds];
+            double[] ratio = new double[rounds], ratioForward = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                for (int half = 0; half < 2; half++) {
-                    boolean j = (half == 0) == (r % 2 == 0);
-                    Runnable work = j ? jgrad : ort;
-                    // Let the other side's pool go idle, then wake this side's with an untimed call:
-                    // neither times the other's spinning threads or its own wake-up.
+                for (int turn = 0; turn < 3; turn++) {
+                    int w = (r + turn) % 3;
+                    // Let the others' pools go idle, then wake this one's with an untimed call:
+                    // none times another's spinning threads or its own wake-up.
                     if (threads > 1) pause();
-                    work.run();
+                    work[w].run();
                     long t0 = System.nanoTime();
-                    for (int i = 0; i < reps; i++) work.run();
-                    double us = (System.nanoTime() - t0) / 1e3 / reps;
-                    if (j) tj[r] = us;
-                    else to[r] = us;
+                    for (int i = 0; i < reps; i++) work[w].run();
+                    t[w][r] = (System.nanoTime() - t0) / 1e3 / reps;
                 }
-                ratio[r] = to[r] / tj[r];
+                ratio[r] = t[2][r] / t[0][r];
+                ratioForward[r] = t[2][r] / t[1][r];
             }
-            Arrays.sort(tj);
-            Arrays.sort(to);
+            for (double[] a : t) Arrays.sort(a);
             Arrays.sort(ratio);
+            Arrays.sort(ratioForward);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("kind", "onnx_inference");
             out.put("batch", batch);
             out.put("threads", threads);
-            out.put("jgrad_median_us", tj[rounds / 2]);
-            out.put("ort_median_us", to[rounds / 2]);
-            out.put("ort_over_jgrad", ratio[rounds / 2]);
+            out.put("jgrad_predictor_median_us", t[0][rounds / 2]);
+            out.put("jgrad_forward_median_us", t[1][rounds / 2]);
+            out.put("ort_median_us", t[2][rounds / 2]);
+            out.put("ort_over_predictor", ratio[rounds / 2]);
             out.put("ratio_q1", ratio[rounds / 4]);
             out.put("ratio_q3", ratio[3 * rounds / 4]);
-            out.put("jgrad_best_us", tj[0]);
-            out.put("ort_best_us", to[0]);
+            out.put("ort_over_forward", ratioForward[rounds / 2]);
+            out.put("jgrad_predictor_best_us", t[0][0]);
+            out.put("jgrad_forward_best_us", t[1][0]);
+            out.put("ort_best_us", t[2][0]);
             out.put("max_abs_difference", diff);
             System.out.println(Json.write(out));
         }

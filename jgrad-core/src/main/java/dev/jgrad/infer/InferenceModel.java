@@ -4,6 +4,7 @@ import dev.jgrad.data.Normalizer;
 import dev.jgrad.io.Model;
 import dev.jgrad.io.ModelFile;
 import dev.jgrad.kernel.Parallel;
+import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.nn.Activation;
 import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.InferenceLayer;
@@ -64,6 +65,9 @@ public final class InferenceModel {
         this.softmaxAfter = softmaxAfter;
         this.parallel = parallel;
         this.description = d.toString();
+        // The first model of the JVM compiles the row-dot kernels before anyone asks it (well
+        // under a second of one core): run cold, many threads at once would crawl until C2 had.
+        TensorOps.warmUpRowDots();
     }
 
     /**

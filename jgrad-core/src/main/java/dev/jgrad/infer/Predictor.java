@@ -1,5 +1,7 @@
 package dev.jgrad.infer;
 
+import dev.jgrad.data.Normalizer;
+import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.InferenceLayer;
 import dev.jgrad.tensor.FloatTensor;
@@ -98,11 +100,10 @@ public final class Predictor {
                     + x.length + " values, answers of " + o + " to offset " + outOff + " of " + out.length
                     + ": out of bounds");
         }
-        for (int i = xOff, end = xOff + rows * w; i < end; i++) {
-            if (!Float.isFinite(x[i])) {
-                int r = (i - xOff) / w;
-                throw new IllegalArgumentException("row " + r + ", column " + (i - xOff - r * w) + " holds " + x[i]);
-            }
+        int bad = TensorOps.firstNonFinite(x, xOff, rows * w);
+        if (bad >= 0) {
+            int r = bad / w;
+            throw new IllegalArgumentException("row " + r + ", column " + (bad - r * w) + " holds " + x[xOff + bad]);
         }
         for (int r0 = 0; r0 < rows; r0 += CHUNK) {
             int n = Math.min(CHUNK, rows - r0);
@@ -113,30 +114,38 @@ public final class Predictor {
     private void chunk(float[] x, int xOff, int rows, float[] out, int outOff) {
         int w = model.inputSize();
         ensure(rows);
-        System.arraycopy(x, xOff, in, 0, rows * w);
-        if (model.normalizer() != null) {
-            model.normalizer().apply(new FloatTensor(in, 0, Shape.of(rows, w)));
-            for (int i = 0; i < rows * w; i++) {
-                if (!Float.isFinite(in[i])) {
-                    throw new IllegalArgumentException("row " + i / w + ", column " + i % w + " holds " + x[xOff + i]
-                            + ", which normalises to " + in[i]);
-                }
+        // The layers leave their input as it was, so without a normaliser to apply the first one
+        // reads the caller's rows where they are, uncopied.
+        float[] src = x;
+        int srcOff = xOff;
+        Normalizer norm = model.normalizer();
+        if (norm != null && norm.kind() != Normalizer.Kind.NONE) {
+            System.arraycopy(x, xOff, in, 0, rows * w);
+            norm.apply(new FloatTensor(in, 0, Shape.of(rows, w)));
+            int bad = TensorOps.firstNonFinite(in, 0, rows * w);
+            if (bad >= 0) {
+                throw new IllegalArgumentException("row " + bad / w + ", column " + bad % w + " holds " + x[xOff + bad]
+                        + ", which normalises to " + in[bad]);
             }
+            src = in;
+            srcOff = 0;
         }
-        float[] src = in, dst = a;
+        float[] dst = a;
         for (InferenceLayer l : layers) {
-            l.forward(model.parallel(), src, 0, rows, dst, 0, scratch);
+            l.forward(model.parallel(), src, srcOff, rows, dst, 0, scratch);
             src = dst;
+            srcOff = 0;
             dst = dst == a ? b : a;
         }
         int o = model.outputSize();
         if (model.softmaxAfter()) {
             // The network ends in logits: the loss applied the softmax, so prediction does too.
             Shape s = Shape.of(rows, o);
-            Activations.SOFTMAX.forward(new FloatTensor(src, 0, s), new FloatTensor(dst, 0, s));
+            Activations.SOFTMAX.forward(new FloatTensor(src, srcOff, s), new FloatTensor(dst, 0, s));
             src = dst;
+            srcOff = 0;
         }
-        System.arraycopy(src, 0, out, outOff, rows * o);
+        System.arraycopy(src, srcOff, out, outOff, rows * o);
     }
 
     private void ensure(int rows) {

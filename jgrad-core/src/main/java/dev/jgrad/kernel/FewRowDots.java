@@ -14,16 +14,39 @@ final class FewRowDots {
     private static final VectorSpecies<Float> FS = VectorWidth.FS;
     private static final int L = VectorWidth.L;
 
+    /**
+     * Rows of B per panel of a batch: eight rows of W (25 KB at k = 784) and four rows of X stay
+     * in L1 while the panel's two blocks of four columns run, so each row of X is read from L2
+     * once per eight columns rather than four (measured 8-12 % faster on the MLP's first layer).
+     */
+    private static final int PANEL = 8;
+
     private FewRowDots() {
     }
 
     /**
-     * C[i, j] (+)= Σ_p A[i, p]·B[j, p] for columns j0 ≤ j < n, both rows contiguous in p; four
-     * columns at a time. {@code lanes} holds one vector's lanes while they are summed.
+     * C[i, j] (+)= Σ_p A[i, p]·B[j, p] for columns j0 ≤ j < n, both rows contiguous in p. Where
+     * {@link BlockedDots} serves (512 bits, C overwritten): rows in fours by blocks of four
+     * columns; the rest four columns at a time, then one.
+     * {@code lanes} holds one vector's lanes while they are summed.
      */
     static void product(int m, int j0, int n, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
                         float[] c, int cOff, int ldc, boolean accumulate, float[] lanes) {
-        for (int i = 0; i < m; i++) {
+        int i = 0;
+        if (BlockedDots.AVAILABLE && !accumulate) {
+            for (; i + 4 <= m; i += 4) {
+                int ai = aOff + i * aRs, ci = cOff + i * ldc;
+                int j = j0;
+                for (; j + 4 <= n; j += 4) {
+                    int bj = bOff + j * bCs;
+                    BlockedDots.rows4(k, a, ai, aRs, b, bj, bCs, L, bj, bCs, c, ci + j, ldc);
+                }
+                for (; j < n; j++) {
+                    for (int r = 0; r < 4; r++) one(k, a, ai + r * aRs, b, bOff + j * bCs, c, ci + r * ldc + j, false, lanes);
+                }
+            }
+        }
+        for (; i < m; i++) {
             int ai = aOff + i * aRs, ci = cOff + i * ldc;
             int j = j0;
             for (; j + 4 <= n; j += 4) four(k, a, ai, b, bOff + j * bCs, bCs, c, ci + j, accumulate, lanes);
@@ -34,14 +57,38 @@ final class FewRowDots {
     /**
      * {@link #product} with the loops the other way round, for many rows of A (a batch at
      * inference): four rows of B stay in L1 while every row of A passes them, so B is read from
-     * memory once rather than once per row. Each element is the same dot product, so the same bits.
+     * memory once rather than once per row. Where {@link BlockedDots} serves, the rows pass four
+     * at a time. Each element is the same dot product, so the same bits.
      */
     static void productByColumns(int m, int j0, int n, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
                                  float[] c, int cOff, int ldc, boolean accumulate, float[] lanes) {
+        boolean blocked = BlockedDots.AVAILABLE && !accumulate;
         int j = j0;
+        if (blocked) {
+            for (; j + PANEL <= n; j += PANEL) {
+                int i = 0;
+                for (; i + 4 <= m; i += 4) {
+                    for (int jj = j; jj < j + PANEL; jj += 4) {
+                        int bj = bOff + jj * bCs;
+                        BlockedDots.rows4(k, a, aOff + i * aRs, aRs, b, bj, bCs, L, bj, bCs, c, cOff + i * ldc + jj, ldc);
+                    }
+                }
+                for (; i < m; i++) {
+                    for (int jj = j; jj < j + PANEL; jj += 4) {
+                        four(k, a, aOff + i * aRs, b, bOff + jj * bCs, bCs, c, cOff + i * ldc + jj, false, lanes);
+                    }
+                }
+            }
+        }
         for (; j + 4 <= n; j += 4) {
             int bj = bOff + j * bCs;
-            for (int i = 0; i < m; i++) four(k, a, aOff + i * aRs, b, bj, bCs, c, cOff + i * ldc + j, accumulate, lanes);
+            int i = 0;
+            if (blocked) {
+                for (; i + 4 <= m; i += 4) {
+                    BlockedDots.rows4(k, a, aOff + i * aRs, aRs, b, bj, bCs, L, bj, bCs, c, cOff + i * ldc + j, ldc);
+                }
+            }
+            for (; i < m; i++) four(k, a, aOff + i * aRs, b, bj, bCs, c, cOff + i * ldc + j, accumulate, lanes);
         }
         for (; j < n; j++) {
             int bj = bOff + j * bCs;

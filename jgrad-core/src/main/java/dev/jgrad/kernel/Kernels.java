@@ -41,6 +41,30 @@ public interface Kernels {
     void rowDots(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                  float[] c, int cOff, int ldc);
 
+    /**
+     * W (n × k, rows contiguous from wOff) copied into the layout {@link #rowDotsPacked} reads,
+     * or null where this implementation has none and reads W as it is ({@link #rowDots}).
+     */
+    default float[] packForRowDots(float[] w, int wOff, int n, int k) {
+        return null;
+    }
+
+    /**
+     * {@link #rowDots} (A's rows lda apart, C's n apart) over W as {@link #packForRowDots} laid it
+     * out: the same bits.
+     */
+    default void rowDotsPacked(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] packed,
+                               float[] c, int cOff) {
+        throw new UnsupportedOperationException(description() + " packs no weights");
+    }
+
+    /**
+     * Compiles the kernels of {@link #rowDots} and {@link #rowDotsPacked}, once per JVM (later
+     * calls return at once). Nothing to do for scalar kernels.
+     */
+    default void warmUpRowDots() {
+    }
+
     /** c[i, :] += v for each of the m contiguous rows of length n. */
     void addRowVector(float[] c, int cOff, int m, int n, float[] v, int vOff);
 

@@ -34,6 +34,29 @@ public final class TensorOps {
         K.rowDots(par, rows, n, k, x, xOff, k, w, wOff, k, z, zOff, n);
     }
 
+    /**
+     * W (n × k, rows contiguous) copied into the layout the chosen kernels read fastest for
+     * {@link #rowDotsPacked}, or null where they have none (then call {@link #rowDots} on W).
+     * For weights that stay fixed, as a model frozen for prediction.
+     */
+    public static float[] packForRowDots(float[] w, int n, int k) {
+        return K.packForRowDots(w, 0, n, k);
+    }
+
+    /**
+     * Compiles the kernels of {@link #rowDots} and {@link #rowDotsPacked} before they are
+     * needed, once per JVM; for a model about to answer requests.
+     */
+    public static void warmUpRowDots() {
+        K.warmUpRowDots();
+    }
+
+    /** {@link #rowDots} over W packed by {@link #packForRowDots}: the same bits. */
+    public static void rowDotsPacked(Parallel par, int rows, int n, int k, float[] x, int xOff, float[] packed,
+                                     float[] z, int zOff) {
+        K.rowDotsPacked(par, rows, n, k, x, xOff, k, packed, z, zOff);
+    }
+
     /** dW (+)= Δᵀ·X: Δ is B×out, X is B×in, dW is out×in (the weight gradient, same shape as W). */
     public static void matmulTN(Parallel par, Tensor delta, Tensor x, Tensor dw, boolean accumulate) {
         int b = delta.rows(), out = delta.cols(), in = x.cols();
@@ -112,6 +135,11 @@ public final class TensorOps {
     /** Sets every element of t to 0, large tensors on the pool. */
     public static void zero(Parallel par, Tensor t) {
         FlatPasses.zero(par, t);
+    }
+
+    /** Index (relative to off) of the first NaN or infinity among len elements of a, or -1. */
+    public static int firstNonFinite(float[] a, int off, int len) {
+        return K.firstNonFinite(a, off, len);
     }
 
     /** Flat index of the first NaN or infinity in t, or -1. */

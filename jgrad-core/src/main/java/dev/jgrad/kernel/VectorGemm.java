@@ -40,7 +40,7 @@ final class VectorGemm {
     /** Multiply-adds a part of a parallel product should hold at least, beyond three parts per thread. */
     private static final long PART_WORK = 1L << 18;
     /** Below this many multiply-adds one thread is faster than a dispatch. */
-    private static final long PARALLEL_WORK = 1L << 17;
+    static final long PARALLEL_WORK = 1L << 17;
     /** From this many multiply-adds a parallel product packs, then computes, in two dispatches. */
     private static final long TILED_WORK = 1L << 19;
     /** Largest B (elements, padded) packed whole for a two-phase product. */
