@@ -173,7 +173,8 @@ def main():
     ap.add_argument("--skip-train", action="store_true")
     ap.add_argument("--json", help="also write all numbers to this file")
     ap.add_argument("--startup", type=int, default=0, metavar="N",
-                    help="also time `jgrad predict` of one row, N runs with and N without the AOT cache, interleaved")
+                    help="also time `jgrad predict` of one row through ./jgrad, N runs with and N without the AOT cache "
+                         "and N of the bare JVM, interleaved")
     a = ap.parse_args()
     subprocess.run([os.path.join(ROOT, "build"), "package"], check=True, cwd=ROOT)
     ensure_peers()
@@ -216,9 +217,11 @@ def main():
     if a.startup:
         results["startup"] = startup(a.data, a.startup)
         for k, v in results["startup"].items():
-            print(f"jgrad predict, one CSV row, start to exit, {k}: wall median {v['wall_median']:.2f} s "
-                  f"(fastest {v['wall_min']:.2f}), CPU (user+sys) median {v['cpu_median']:.2f} s; "
-                  f"same output with and without: {v['same_output']}")
+            what = k if k.startswith("JVM floor") else f"jgrad predict, one CSV row, start to exit, {k}"
+            same = "" if k.startswith("JVM floor") else f"same output with and without: {v['same_output']}; "
+            print(f"{what}: wall median {v['wall_median']:.3f} s (fastest {v['wall_min']:.3f}), "
+                  f"CPU (user+sys) median {v['cpu_median']:.3f} s; {same}"
+                  f"load average {v['load_average'][0]:.1f} before, {v['load_average'][1]:.1f} after")
 
     if a.skip_train:
         if a.json:
@@ -275,7 +278,10 @@ def main():
 
 
 def startup(data, n):
-    """`jgrad predict` of one test image as a CSV row, process start to exit, with and without the AOT cache."""
+    """`jgrad predict` of one test image as a CSV row, process start to exit, as a user runs it:
+    through ./jgrad (launcher, JDK lookup, staleness check, JVM), with and without the AOT cache,
+    interleaved, after one untimed run of each (the first run after a build makes the cache).
+    Beside them, the floor: the same JVM started with the launcher's flags to print its version."""
     import gzip, tempfile
     tmp = tempfile.mkdtemp()
     model, row = os.path.join(tmp, "m.safetensors"), os.path.join(tmp, "row.csv")
@@ -285,19 +291,27 @@ def startup(data, n):
         pixels = f.read()[16:16 + 784]
     with open(row, "w") as f:
         f.write(",".join(map(str, pixels)) + "\n")
-    times, outputs = {"aot": [], "no aot": []}, {}
+    predict = [os.path.join(ROOT, "jgrad"), "predict", "--model", model, "--input", row]
+    runs = {"aot": (predict, "1"), "no aot": (predict, "0"),
+            "JVM floor (java -version, same flags)": ([java(), "--add-modules", "jdk.incubator.vector",
+                                                       "-XX:+UseSerialGC", "-XX:-UsePerfData", "-version"], "1")}
+    for cmd, flag in runs.values():
+        subprocess.run(cmd, check=True, capture_output=True, env=dict(os.environ, JGRAD_AOT=flag))
+    times, outputs = {k: [] for k in runs}, {}
+    load_before = os.getloadavg()[0]
     for _ in range(n):
-        for key, flag in (("aot", "1"), ("no aot", "0")):
+        for key, (cmd, flag) in runs.items():
             t0, r0 = time.perf_counter(), os.times()
-            out = subprocess.run([os.path.join(ROOT, "jgrad"), "predict", "--model", model, "--input", row],
-                                 check=True, capture_output=True, text=True, env=dict(os.environ, JGRAD_AOT=flag)).stdout
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=dict(os.environ, JGRAD_AOT=flag)).stdout
             wall, r1 = time.perf_counter() - t0, os.times()
             times[key].append((wall, (r1.children_user - r0.children_user) + (r1.children_system - r0.children_system)))
             outputs[key] = out
+    load_after = os.getloadavg()[0]
     same = outputs["aot"] == outputs["no aot"]
     shutil.rmtree(tmp)
     return {k: {"wall_median": statistics.median(w for w, _ in v), "wall_min": min(w for w, _ in v),
-                "cpu_median": statistics.median(c for _, c in v), "same_output": same} for k, v in times.items()}
+                "cpu_median": statistics.median(c for _, c in v), "same_output": same,
+                "load_average": [load_before, load_after]} for k, v in times.items()}
 
 
 def cpu_name():

@@ -6,39 +6,36 @@ import dev.jgrad.io.Model;
 import dev.jgrad.io.ModelFile;
 import dev.jgrad.train.Evaluation;
 import dev.jgrad.train.Metrics;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
-@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Evaluates a model: metrics and, for classifiers, per-class precision/recall and the confusion matrix.",
-                "Example: jgrad eval --model m.safetensors --data /usr/share/datasets/fashion-mnist"})
-final class EvalCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "a jgrad model file")
+final class EvalCommand extends Subcommand {
     Path model;
-    @Option(names = "--data", paramLabel = "PATH", description = "'digits' (its held-out test part), an IDX directory (its t10k test set) or a CSV file (default: ${DEFAULT-VALUE})")
     String data = DataSource.BUILTIN;
-    @Option(names = "--label", paramLabel = "COL", description = "CSV label column (default: last)")
     String label;
-    @Option(names = "--header", negatable = true, description = "CSV has a header line (default: detected)")
     Boolean header;
-    @Option(names = "--json", description = "print one JSON document")
     boolean json;
-    @Option(names = "--report", paramLabel = "FILE", description = "write an HTML report")
     Path report;
 
     @Override
-    public Integer call() throws Exception {
-        var out = spec.commandLine().getOut();
+    CommandOptions options() {
+        return new CommandOptions("eval",
+                "Evaluates a model: metrics and, for classifiers, per-class precision/recall and the confusion matrix.",
+                "Example: jgrad eval --model m.safetensors --data /usr/share/datasets/fashion-mnist")
+                .path("--model", "FILE", "a jgrad model file", v -> model = v).required()
+                .string("--data", "PATH", "'digits' (its held-out test part), an IDX directory (its t10k test set) or a CSV file (default: digits)", v -> data = v)
+                .string("--label", "COL", "CSV label column (default: last)", v -> label = v)
+                .negatable("--header", "CSV has a header line (default: detected)", v -> header = v)
+                .flag("--json", "print one JSON document", () -> json = true)
+                .path("--report", "FILE", "write an HTML report", v -> report = v);
+    }
+
+    @Override
+    int call() throws Exception {
+        var out = stdout;
         Model m = ModelFile.load(model);
         Dataset raw = DataSource.evaluationData(data, label, header, m.classNames());
         Dataset test = m.normalizer().apply(raw);

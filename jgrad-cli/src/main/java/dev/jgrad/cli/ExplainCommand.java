@@ -9,56 +9,51 @@ import dev.jgrad.nn.Losses;
 import dev.jgrad.nn.Sequential;
 import dev.jgrad.nn.SequentialBuilder;
 import dev.jgrad.tensor.DType;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.concurrent.Callable;
 
-@Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Shows one backward pass as the derivation reads, with the numbers: of a tiny network, or with --model of a",
-                "trained model on one of your samples. z, y, ∇_y L, f'(z), δ = ∇_y L ⊙ f'(z), dL/dW = δ xᵀ, dL/db = δ, dL/dx = Wᵀ δ,",
-                "layer by layer from the loss down, each gradient checked against finite differences.",
-                "Example: jgrad explain --layers 3:tanh,2:softmax --loss softmax_cross_entropy --target 0,1 --html explain.html",
-                "Example: jgrad explain --model fm.safetensors --input t10k-images-idx3-ubyte.gz --row 7 --compare T-shirt/top --html why.html"})
-final class ExplainCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--layers", description = "all layers, output included, as width:activation (default: ${DEFAULT-VALUE})")
+final class ExplainCommand extends Subcommand {
     String layers = "3:sigmoid,2:sigmoid";
-    @Option(names = "--input-size", description = "(default: ${DEFAULT-VALUE})")
     int inputSize = 2;
-    @Option(names = "--loss", description = "(default: ${DEFAULT-VALUE})")
     String loss = "mse";
-    @Option(names = "--model", paramLabel = "FILE", description = "explain this trained model on a sample of --input (then --layers, --loss, --input-size, --seed do not apply)")
     Path model;
-    @Option(names = "--input", paramLabel = "X", description = "the sample x as comma-separated values (default: seeded random values);"
-            + " with --model a CSV file, an IDX images file or an IDX directory")
     String input;
-    @Option(names = "--row", description = "with --model: the row of --input, from 0 (default: ${DEFAULT-VALUE})")
     int row;
-    @Option(names = "--target", paramLabel = "T", description = "the target t: values, one-hot, or for softmax_cross_entropy a class index (default: 1, 0, 0, ...);"
-            + " with --model a class name or index (default: the predicted class), or a regression model's values")
     String target;
-    @Option(names = "--compare", paramLabel = "CLASS", description = "with --model: a second class whose input gradient is shown beside the target's (default in --html: the runner-up)")
     String compare;
-    @Option(names = "--label", paramLabel = "COL", description = "with --model and a CSV: its label column, by name or index (default: the last column when there is one more than the model's inputs)")
     String label;
-    @Option(names = "--header", negatable = true, description = "with --model: the CSV has a header line (default: detected)")
     Boolean header;
-    @Option(names = "--json", description = "with --model: print one JSON document")
     boolean json;
-    @Option(names = "--seed", description = "seed of the weights and the default sample (default: ${DEFAULT-VALUE})")
     long seed = 1;
-    @Option(names = "--html", paramLabel = "FILE", description = "also write the explanation as a web page, formulas typeset and the network drawn")
     Path html;
 
     @Override
-    public Integer call() throws Exception {
+    CommandOptions options() {
+        return new CommandOptions("explain",
+                "Shows one backward pass as the derivation reads, with the numbers: of a tiny network, or with --model of a",
+                "trained model on one of your samples. z, y, ∇_y L, f'(z), δ = ∇_y L ⊙ f'(z), dL/dW = δ xᵀ, dL/db = δ, dL/dx = Wᵀ δ,",
+                "layer by layer from the loss down, each gradient checked against finite differences.",
+                "Example: jgrad explain --layers 3:tanh,2:softmax --loss softmax_cross_entropy --target 0,1 --html explain.html",
+                "Example: jgrad explain --model fm.safetensors --input t10k-images-idx3-ubyte.gz --row 7 --compare T-shirt/top --html why.html")
+                .string("--layers", "<layers>", "all layers, output included, as width:activation (default: 3:sigmoid,2:sigmoid)", v -> layers = v)
+                .integer("--input-size", "<inputSize>", "(default: 2)", v -> inputSize = v)
+                .string("--loss", "<loss>", "(default: mse)", v -> loss = v)
+                .path("--model", "FILE", "explain this trained model on a sample of --input (then --layers, --loss, --input-size, --seed do not apply)", v -> model = v)
+                .string("--input", "X", "the sample x as comma-separated values (default: seeded random values); with --model a CSV file, an IDX images file or an IDX directory", v -> input = v)
+                .integer("--row", "<row>", "with --model: the row of --input, from 0 (default: 0)", v -> row = v)
+                .string("--target", "T", "the target t: values, one-hot, or for softmax_cross_entropy a class index (default: 1, 0, 0, ...); with --model a class name or index (default: the predicted class), or a regression model's values", v -> target = v)
+                .string("--compare", "CLASS", "with --model: a second class whose input gradient is shown beside the target's (default in --html: the runner-up)", v -> compare = v)
+                .string("--label", "COL", "with --model and a CSV: its label column, by name or index (default: the last column when there is one more than the model's inputs)", v -> label = v)
+                .negatable("--header", "with --model: the CSV has a header line (default: detected)", v -> header = v)
+                .flag("--json", "with --model: print one JSON document", () -> json = true)
+                .longInteger("--seed", "<seed>", "seed of the weights and the default sample (default: 1)", v -> seed = v)
+                .path("--html", "FILE", "also write the explanation as a web page, formulas typeset and the network drawn", v -> html = v);
+    }
+
+    @Override
+    int call() throws Exception {
         if (model != null) return explainModel();
         Loss l = Losses.parse(loss);
         NetworkSpec ns = NetworkSpec.parse(layers);
@@ -89,7 +84,7 @@ final class ExplainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("usage: --target has " + t.length + " values, the network has " + out + " outputs");
         }
         Explanation e = Explanation.compute(net, l, x, t);
-        PrintWriter p = spec.commandLine().getOut();
+        PrintWriter p = stdout;
         ExplainText.print(p, e, seed);
         if (html != null) {
             ExplainPage.write(html, e, seed);
@@ -123,7 +118,7 @@ final class ExplainCommand implements Callable<Integer> {
         start.join();
         // The page always shows a second class: the runner-up unless one is named.
         ModelExplanation e = ModelExplanation.compute(m, net64, s, target, compare, html != null);
-        PrintWriter p = spec.commandLine().getOut();
+        PrintWriter p = stdout;
         if (json) ModelExplainText.json(p, e);
         else ModelExplainText.print(p, e);
         if (html != null) {
@@ -131,7 +126,7 @@ final class ExplainCommand implements Callable<Integer> {
             if (!json) p.println("web page written to " + html);
         }
         if (!e.check().passes()) {
-            spec.commandLine().getErr().printf("explain: FAIL: a gradient disagrees with finite differences (%s: relative error %.2e)%n",
+            stderr.printf("explain: FAIL: a gradient disagrees with finite differences (%s: relative error %.2e)%n",
                     e.check().worst().where(), e.check().worstError());
             return 1;
         }

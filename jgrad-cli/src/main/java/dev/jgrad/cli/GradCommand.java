@@ -10,51 +10,47 @@ import dev.jgrad.nn.Parameter;
 import dev.jgrad.nn.Sequential;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
-@Command(name = "grad", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Prints the loss and every gradient for one batch, in the layout of the weights (out x in).",
-                "X and T are CSV files without header, one row per sample; T is one-hot or real values (or class indices).",
-                "The batch goes to the network as given (no input normalisation); dropout is off.",
-                "Example: jgrad grad --weights w.safetensors --activations relu,identity --loss softmax_cross_entropy --input X.csv --target T.csv --json"})
-final class GradCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
+final class GradCommand extends Subcommand {
     static final class Source {
-        @Option(names = "--model", paramLabel = "FILE", description = "a jgrad model file")
         Path model;
-        @Option(names = "--weights", paramLabel = "FILE", description = "a plain safetensors file of layers.<i>.weight/bias")
         Path weights;
     }
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Source source;
-    @Option(names = "--activations", split = ",", description = "with --weights: one activation per dense layer")
+    final Source source = new Source();
     List<String> activations;
-    @Option(names = "--loss", description = "with --weights: the loss (mse, l1, huber(d), softmax_cross_entropy, bce_with_logits)")
     String loss;
-    @Option(names = "--input", required = true, paramLabel = "X.csv")
     Path input;
-    @Option(names = "--target", required = true, paramLabel = "T.csv")
     Path target;
-    @Option(names = "--precision", description = "float or double (default: ${DEFAULT-VALUE})")
     String precision = "float";
-    @Option(names = "--json", description = "print one JSON document")
     boolean json;
 
     @Override
-    public Integer call() throws Exception {
+    CommandOptions options() {
+        return new CommandOptions("grad",
+                "Prints the loss and every gradient for one batch, in the layout of the weights (out x in).",
+                "X and T are CSV files without header, one row per sample; T is one-hot or real values (or class indices).",
+                "The batch goes to the network as given (no input normalisation); dropout is off.",
+                "Example: jgrad grad --weights w.safetensors --activations relu,identity --loss softmax_cross_entropy --input X.csv --target T.csv --json")
+                .path("--model", "FILE", "a jgrad model file", v -> source.model = v)
+                .path("--weights", "FILE", "a plain safetensors file of layers.<i>.weight/bias", v -> source.weights = v)
+                .exactlyOneOf("--model", "--weights")
+                .list("--activations", "<activations>", "with --weights: one activation per dense layer", v -> activations = v)
+                .string("--loss", "<loss>", "with --weights: the loss (mse, l1, huber(d), softmax_cross_entropy, bce_with_logits)", v -> loss = v)
+                .path("--input", "X.csv", "", v -> input = v).required()
+                .path("--target", "T.csv", "", v -> target = v).required()
+                .string("--precision", "<precision>", "float or double (default: float)", v -> precision = v)
+                .flag("--json", "print one JSON document", () -> json = true);
+    }
+
+    @Override
+    int call() throws Exception {
         DType dtype = DType.parse(precision);
         Sequential net;
         Loss l;
@@ -84,7 +80,7 @@ final class GradCommand implements Callable<Integer> {
         doc.put("loss", value);
         doc.put("gradients", grads);
         doc.put("input_gradient", nested(net.inputGradient()));
-        var out = spec.commandLine().getOut();
+        var out = stdout;
         if (json) {
             out.println(Json.write(doc));
         } else {

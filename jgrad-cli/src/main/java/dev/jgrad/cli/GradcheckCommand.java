@@ -14,53 +14,50 @@ import dev.jgrad.nn.SequentialBuilder;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Rng;
 import dev.jgrad.tensor.Tensor;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Callable;
 
-@Command(name = "gradcheck", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Checks backpropagation against central finite differences in double precision.",
-                "Prints the worst relative error |a - n| / max(|a| + |n|, floor) per parameter tensor; exit code 1 when above the tolerance.",
-                "Example: jgrad gradcheck --layers 16:tanh,8:gelu --input-size 5 --outputs 3 --loss softmax_cross_entropy"})
-final class GradcheckCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--model", paramLabel = "FILE", description = "check this model (default: a random network from --layers)")
+final class GradcheckCommand extends Subcommand {
     Path model;
-    @Option(names = "--layers", description = "hidden layers of the random network (default: ${DEFAULT-VALUE})")
     String layers = "8:tanh,6:gelu";
-    @Option(names = "--input-size", description = "inputs of the random network (default: ${DEFAULT-VALUE})")
     int inputSize = 4;
-    @Option(names = "--outputs", description = "outputs of the random network (default: ${DEFAULT-VALUE})")
     int outputs = 3;
-    @Option(names = "--output-activation", description = "(default: softmax for softmax_cross_entropy, identity otherwise)")
     String outputActivation;
-    @Option(names = "--loss", description = "(default: the model's, or ${DEFAULT-VALUE})")
     String loss = "softmax_cross_entropy";
-    @Option(names = "--batch", description = "samples in the checked batch (default: ${DEFAULT-VALUE})")
     int batch = 4;
-    @Option(names = "--seed", description = "(default: ${DEFAULT-VALUE})")
     long seed = 1;
-    @Option(names = "--sample", description = "check at most this many values per tensor (default: all)")
     Integer sample;
-    @Option(names = "--tolerance", description = "(default: ${DEFAULT-VALUE})")
     double tolerance = 1e-7;
-    @Option(names = "--floor", description = {"the floor of the denominator (default: ${DEFAULT-VALUE}): gradients smaller than it",
-            "are held to an absolute error of tolerance x floor (1e-11 by default), about what finite",
-            "differences resolve; trained models have many such gradients (saturated softmax outputs)"})
     double floor = 1e-4;
-    @Option(names = "--json", description = "print one JSON document")
     boolean json;
 
     @Override
-    public Integer call() throws Exception {
+    CommandOptions options() {
+        return new CommandOptions("gradcheck",
+                "Checks backpropagation against central finite differences in double precision.",
+                "Prints the worst relative error |a - n| / max(|a| + |n|, floor) per parameter tensor; exit code 1 when above the tolerance.",
+                "Example: jgrad gradcheck --layers 16:tanh,8:gelu --input-size 5 --outputs 3 --loss softmax_cross_entropy")
+                .path("--model", "FILE", "check this model (default: a random network from --layers)", v -> model = v)
+                .string("--layers", "<layers>", "hidden layers of the random network (default: 8:tanh,6:gelu)", v -> layers = v)
+                .integer("--input-size", "<inputSize>", "inputs of the random network (default: 4)", v -> inputSize = v)
+                .integer("--outputs", "<outputs>", "outputs of the random network (default: 3)", v -> outputs = v)
+                .string("--output-activation", "<outputActivation>", "(default: softmax for softmax_cross_entropy, identity otherwise)", v -> outputActivation = v)
+                .string("--loss", "<loss>", "(default: the model's, or softmax_cross_entropy)", v -> loss = v)
+                .integer("--batch", "<batch>", "samples in the checked batch (default: 4)", v -> batch = v)
+                .longInteger("--seed", "<seed>", "(default: 1)", v -> seed = v)
+                .integer("--sample", "<sample>", "check at most this many values per tensor (default: all)", v -> sample = v)
+                .decimal("--tolerance", "<tolerance>", "(default: 1.0E-7)", v -> tolerance = v)
+                .decimal("--floor", "<floor>", "the floor of the denominator (default: 1.0E-4): gradients smaller than it\n"
+                        + "are held to an absolute error of tolerance x floor (1e-11 by default), about what finite\n"
+                        + "differences resolve; trained models have many such gradients (saturated softmax outputs)", v -> floor = v)
+                .flag("--json", "print one JSON document", () -> json = true);
+    }
+
+    @Override
+    int call() throws Exception {
         Sequential net;
         Loss l;
         boolean unitRange = false;
@@ -91,7 +88,7 @@ final class GradcheckCommand implements Callable<Integer> {
         if (sample != null) check = check.samplePerTensor(sample, seed);
         GradientCheck.Report rep = check.run(net, l, x, t);
         boolean ok = rep.passes(tolerance);
-        var out = spec.commandLine().getOut();
+        var out = stdout;
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("checked", rep.checked());

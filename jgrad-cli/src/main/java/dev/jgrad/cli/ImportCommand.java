@@ -11,40 +11,37 @@ import dev.jgrad.onnx.OnnxImporter;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Shape;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Callable;
 
-@Command(name = "import", mixinStandardHelpOptions = true,
-        description = {"Turns an ONNX model (a feed-forward network, e.g. from PyTorch or scikit-learn) or a plain safetensors",
-                "weights file (layers.<i>.weight out x in, layers.<i>.bias) into a jgrad model.",
-                "Examples: jgrad import model.onnx --out m.safetensors",
-                "          jgrad import --weights w.safetensors --activations relu,softmax --loss softmax_cross_entropy --out m.safetensors"})
-final class ImportCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL.onnx", description = "an ONNX model to import")
+final class ImportCommand extends Subcommand {
     Path onnx;
-    @Option(names = "--weights", paramLabel = "FILE", description = "a plain safetensors weights file to import instead")
     Path weights;
-    @Option(names = "--activations", split = ",", description = "with --weights: one activation per dense layer")
     List<String> activations;
-    @Option(names = "--loss", description = "the loss to train with (for ONNX: default softmax_cross_entropy for a network ending in softmax, else mse)")
     String loss;
-    @Option(names = "--classes", split = ",", description = "class names, for a classifier")
     List<String> classes;
-    @Option(names = "--out", required = true, paramLabel = "FILE")
     Path out;
 
     @Override
-    public Integer call() throws Exception {
+    CommandOptions options() {
+        return new CommandOptions("import",
+                "Turns an ONNX model (a feed-forward network, e.g. from PyTorch or scikit-learn) or a plain safetensors",
+                "weights file (layers.<i>.weight out x in, layers.<i>.bias) into a jgrad model.",
+                "Examples: jgrad import model.onnx --out m.safetensors",
+                "          jgrad import --weights w.safetensors --activations relu,softmax --loss softmax_cross_entropy --out m.safetensors")
+                .sortedInHelp()
+                .positional("MODEL.onnx", "an ONNX model to import", v -> onnx = Path.of(v))
+                .path("--weights", "FILE", "a plain safetensors weights file to import instead", v -> weights = v)
+                .list("--activations", "<activations>", "with --weights: one activation per dense layer", v -> activations = v)
+                .string("--loss", "<loss>", "the loss to train with (for ONNX: default softmax_cross_entropy for a network ending in softmax, else mse)", v -> loss = v)
+                .list("--classes", "<classes>", "class names, for a classifier", v -> classes = v)
+                .path("--out", "FILE", "", v -> out = v).required();
+    }
+
+    @Override
+    int call() throws Exception {
         if ((onnx == null) == (weights == null)) {
             throw new IllegalArgumentException("usage: give either an ONNX model (jgrad import model.onnx --out m.safetensors)"
                     + " or --weights with --activations and --loss");
@@ -62,7 +59,7 @@ final class ImportCommand implements Callable<Integer> {
         }
         m = new Model(m.network(), l, m.normalizer(), names, m.imageShape());
         ModelFile.save(out, m);
-        spec.commandLine().getOut().printf("%s: %d layers, %,d parameters, %s, input normalisation %s, written to %s%n", onnx,
+        stdout.printf("%s: %d layers, %,d parameters, %s, input normalisation %s, written to %s%n", onnx,
                 m.network().layers().size(), m.network().parameterCount(),
                 m.isClassification() ? m.classNames().size() + " classes" : "regression", m.normalizer().kind().spec(), out);
         return 0;
@@ -85,7 +82,7 @@ final class ImportCommand implements Callable<Integer> {
         }
         Normalizer none = Normalizer.fit(Normalizer.Kind.NONE, new FloatTensor(Shape.of(1, net.inputSize())));
         ModelFile.save(out, new Model(net, l, none, names == null ? List.of() : names, null));
-        spec.commandLine().getOut().printf("%s: %d dense layers, %,d parameters, written to %s%n", weights,
+        stdout.printf("%s: %d dense layers, %,d parameters, written to %s%n", weights,
                 net.layers().size(), net.parameterCount(), out);
         return 0;
     }

@@ -3,29 +3,27 @@ package dev.jgrad.cli;
 import dev.jgrad.io.Json;
 import dev.jgrad.io.Model;
 import dev.jgrad.io.ModelFile;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
-@Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Shows a model's architecture, parameter count, loss, classes and input normalisation.")
-final class InfoCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--model", required = true, paramLabel = "FILE")
+final class InfoCommand extends Subcommand {
     Path model;
-    @Option(names = "--json", description = "print the model description as JSON")
     boolean json;
 
     @Override
-    public Integer call() throws Exception {
-        var out = spec.commandLine().getOut();
+    CommandOptions options() {
+        return new CommandOptions("info",
+                "Shows a model's architecture, parameter count, loss, classes and input normalisation.")
+                .sortedInHelp()
+                .path("--model", "FILE", "", v -> model = v).required()
+                .flag("--json", "print the model description as JSON", () -> json = true);
+    }
+
+    @Override
+    int call() throws Exception {
+        var out = stdout;
         Model m = ModelFile.load(model);
         if (json) {
             Map<String, Object> d = ModelFile.describe(m);

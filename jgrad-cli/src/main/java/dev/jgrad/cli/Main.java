@@ -1,27 +1,20 @@
 package dev.jgrad.cli;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-
 import java.io.PrintWriter;
+import java.util.List;
 
 /**
  * The {@code jgrad} command. Exit codes: 0 success, 1 failure (bad data, a diverged run, a
  * failed check), 2 usage error.
  */
-@Command(name = "jgrad", mixinStandardHelpOptions = true, version = "jgrad 0.1.0",
-        description = "Trains, evaluates and explains neural networks by backpropagation.",
-        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, InfoCommand.class,
-                GradCommand.class, ImportCommand.class, ExportCommand.class, GradcheckCommand.class, ExplainCommand.class, ServeCommand.class,
-                CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main {
+    static final String VERSION = "jgrad 0.1.0";
+    private static final String DESCRIPTION = "Trains, evaluates and explains neural networks by backpropagation.";
+    /** The commands, in the order the help lists them. */
+    static final List<String> COMMANDS = List.of("train", "eval", "predict", "info", "grad", "import", "export",
+            "gradcheck", "explain", "serve");
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (try 'jgrad train')");
+    private Main() {
     }
 
     public static void main(String[] args) {
@@ -30,19 +23,9 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit code; tests call this directly. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
-        cl.setOut(out);
-        cl.setErr(err);
-        cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? 2 : 1);
-        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("jgrad " + commandLine.getCommandName() + ": " + message(e));
-            if (Boolean.getBoolean("jgrad.debug")) e.printStackTrace(commandLine.getErr());
-            commandLine.getErr().flush();
-            return e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().startsWith("usage:") ? 2 : 1;
-        });
         int code;
         try {
-            code = cl.execute(args);
+            code = dispatch(args, out, err);
         } catch (OutOfMemoryError | StackOverflowError e) {
             // Readers check sizes before allocating; should anything still run out, one line, not a trace.
             err.println("jgrad: " + e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : ""));
@@ -51,6 +34,119 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** A new instance of the command called {@code name}, or null when there is none. */
+    static Subcommand create(String name) {
+        return switch (name) {
+            case "train" -> new TrainCommand();
+            case "eval" -> new EvalCommand();
+            case "predict" -> new PredictCommand();
+            case "info" -> new InfoCommand();
+            case "grad" -> new GradCommand();
+            case "import" -> new ImportCommand();
+            case "export" -> new ExportCommand();
+            case "gradcheck" -> new GradcheckCommand();
+            case "explain" -> new ExplainCommand();
+            case "serve" -> new ServeCommand();
+            default -> null;
+        };
+    }
+
+    private static int dispatch(String[] args, PrintWriter out, PrintWriter err) {
+        if (args.length == 0) return usageError(err, new UsageException(null, "a command is required (try 'jgrad train')"));
+        String first = args[0];
+        switch (first) {
+            case "-h", "--help" -> {
+                out.print(usage());
+                return 0;
+            }
+            case "-V", "--version" -> {
+                out.println(VERSION);
+                return 0;
+            }
+            case "help" -> {
+                return help(args, out, err);
+            }
+            default -> {
+            }
+        }
+        Subcommand command = create(first);
+        if (command == null) return usageError(err, unknownCommand(first));
+        CommandOptions options = command.options();
+        try {
+            switch (options.parse(args, 1)) {
+                case HELP -> {
+                    out.print(options.usage());
+                    return 0;
+                }
+                case VERSION -> {
+                    out.println(VERSION);
+                    return 0;
+                }
+                case RUN -> {
+                }
+            }
+        } catch (UsageException e) {
+            return usageError(err, e);
+        }
+        command.stdout = out;
+        command.stderr = err;
+        try {
+            return command.call();
+        } catch (UsageException e) {
+            return usageError(err, e);
+        } catch (Exception e) {
+            err.println("jgrad " + first + ": " + message(e));
+            if (Boolean.getBoolean("jgrad.debug")) e.printStackTrace(err);
+            err.flush();
+            return e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().startsWith("usage:") ? 2 : 1;
+        }
+    }
+
+    /** {@code jgrad help [COMMAND]}. */
+    private static int help(String[] args, PrintWriter out, PrintWriter err) {
+        if (args.length == 1) {
+            out.print(usage());
+            return 0;
+        }
+        if (args.length > 2) return usageError(err, new UsageException(null, "Unmatched argument at index 2: '" + args[2] + "'"));
+        Subcommand command = create(args[1]);
+        if (command == null) return usageError(err, new UsageException(null, "Unknown subcommand '" + args[1] + "'."));
+        out.print(command.options().usage());
+        return 0;
+    }
+
+    private static UsageException unknownCommand(String arg) {
+        String near = null;
+        for (String c : COMMANDS) if (near == null && CommandOptions.editDistance(c, arg) <= 2) near = c;
+        String what = arg.startsWith("-") ? "Unknown option: '" + arg + "'" : "Unmatched argument at index 0: '" + arg + "'";
+        return new UsageException(null, what + (near != null ? "\nDid you mean: jgrad " + near + "?" : ""), near == null);
+    }
+
+    private static int usageError(PrintWriter err, UsageException e) {
+        err.println(e.getMessage());
+        if (e.showUsage()) err.print(e.command() != null ? e.command().usage() : usage());
+        err.flush();
+        return 2;
+    }
+
+    /** jgrad's own help: the synopsis, the standard options and the list of commands. */
+    static String usage() {
+        StringBuilder sb = new StringBuilder("Usage: jgrad [-hV] [COMMAND]\n").append(DESCRIPTION).append('\n');
+        sb.append("  -h, --help      Show this help message and exit.\n");
+        sb.append("  -V, --version   Print version information and exit.\n");
+        sb.append("Commands:\n");
+        int column = 2 + "gradcheck".length() + 2;
+        for (String c : COMMANDS) commandRow(sb, c, create(c).options().summary(), column);
+        commandRow(sb, "help", "Display help information about the specified command.", column);
+        return sb.toString();
+    }
+
+    private static void commandRow(StringBuilder sb, String name, String summary, int column) {
+        String left = "  " + name;
+        sb.append(left).append(" ".repeat(column - left.length()));
+        CommandOptions.wrapRest(sb, summary, column, column + 2);
     }
 
     /** The message on one line: a value quoted from a hostile file may hold line breaks or control characters. */

@@ -6,37 +6,34 @@ import dev.jgrad.io.Model;
 import dev.jgrad.io.ModelFile;
 import dev.jgrad.tensor.FloatTensor;
 import dev.jgrad.tensor.Tensor;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
-@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Predicts for new inputs: CSV or IDX in, CSV out (class and class probabilities, or regression values).",
-                "Example: jgrad predict --model m.safetensors --input new.csv --output predictions.csv"})
-final class PredictCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--model", required = true, paramLabel = "FILE")
+final class PredictCommand extends Subcommand {
     Path model;
-    @Option(names = "--input", required = true, paramLabel = "PATH", description = "a CSV of feature rows, an IDX images file, or an IDX directory (its test images)")
     Path input;
-    @Option(names = "--label", paramLabel = "COL", description = "a CSV column to ignore (e.g. a label), by name or index")
     String label;
-    @Option(names = "--header", negatable = true, description = "CSV has a header line (default: detected)")
     Boolean header;
-    @Option(names = "--output", paramLabel = "FILE", description = "CSV to write (default: standard output)")
     Path output;
 
     @Override
-    public Integer call() throws Exception {
+    CommandOptions options() {
+        return new CommandOptions("predict",
+                "Predicts for new inputs: CSV or IDX in, CSV out (class and class probabilities, or regression values).",
+                "Example: jgrad predict --model m.safetensors --input new.csv --output predictions.csv")
+                .path("--model", "FILE", "", v -> model = v).required()
+                .path("--input", "PATH", "a CSV of feature rows, an IDX images file, or an IDX directory (its test images)", v -> input = v).required()
+                .string("--label", "COL", "a CSV column to ignore (e.g. a label), by name or index", v -> label = v)
+                .negatable("--header", "CSV has a header line (default: detected)", v -> header = v)
+                .path("--output", "FILE", "CSV to write (default: standard output)", v -> output = v);
+    }
+
+    @Override
+    int call() throws Exception {
         Model m = ModelFile.load(model);
         FloatTensor x = features(m);
         Tensor y = m.predict(x);
@@ -63,9 +60,9 @@ final class PredictCommand implements Callable<Integer> {
         w.flush();
         if (output != null) {
             dev.jgrad.io.AtomicFile.write(output, ch -> ch.write(java.nio.ByteBuffer.wrap(sw.toString().getBytes(StandardCharsets.UTF_8))));
-            spec.commandLine().getErr().printf("%d predictions written to %s%n", y.rows(), output);
+            stderr.printf("%d predictions written to %s%n", y.rows(), output);
         } else {
-            spec.commandLine().getOut().print(sw);
+            stdout.print(sw);
         }
         return 0;
     }

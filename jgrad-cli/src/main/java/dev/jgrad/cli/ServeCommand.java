@@ -3,46 +3,38 @@ package dev.jgrad.cli;
 import dev.jgrad.infer.InferenceModel;
 import dev.jgrad.serve.InferenceServer;
 import dev.jgrad.serve.ServerConfig;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serves models over HTTP with the Open Inference Protocol (KServe v2 REST) and /metrics.",
-                "SIGTERM stops accepting, answers the requests in flight and exits 0.",
-                "Example: jgrad serve --model m.safetensors --port 8080"})
-final class ServeCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--model", required = true, paramLabel = "PATH",
-            description = "a model file (served under its name without .safetensors) or a directory of them")
+final class ServeCommand extends Subcommand {
     Path model;
-    @Option(names = "--port", defaultValue = "8080", description = "TCP port, 0 for any free one (default: ${DEFAULT-VALUE})")
-    int port;
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
-    String host;
-    @Option(names = "--batching", negatable = true, defaultValue = "true",
-            description = "merge concurrent requests into one forward pass (default: on)")
-    boolean batching;
-    @Option(names = "--batch-window-us", defaultValue = "200", paramLabel = "µs",
-            description = "how long a pass waits for more requests (default: ${DEFAULT-VALUE})")
-    long windowMicros;
-    @Option(names = "--max-batch", defaultValue = "256", paramLabel = "ROWS", description = "rows per pass at most (default: ${DEFAULT-VALUE})")
-    int maxBatch;
-    @Option(names = "--max-body", defaultValue = "4194304", paramLabel = "BYTES",
-            description = "largest request body; larger ones get 413 (default: ${DEFAULT-VALUE})")
-    int maxBody;
-    @Option(names = "--idle-timeout-ms", defaultValue = "30000", paramLabel = "MS",
-            description = "closes a connection silent this long (default: ${DEFAULT-VALUE})")
-    long idleMillis;
+    int port = 8080;
+    String host = "127.0.0.1";
+    boolean batching = true;
+    long windowMicros = 200;
+    int maxBatch = 256;
+    int maxBody = 4194304;
+    long idleMillis = 30000;
 
     @Override
-    public Integer call() throws Exception {
+    CommandOptions options() {
+        return new CommandOptions("serve",
+                "Serves models over HTTP with the Open Inference Protocol (KServe v2 REST) and /metrics.",
+                "SIGTERM stops accepting, answers the requests in flight and exits 0.",
+                "Example: jgrad serve --model m.safetensors --port 8080")
+                .path("--model", "PATH", "a model file (served under its name without .safetensors) or a directory of them", v -> model = v).required()
+                .integer("--port", "<port>", "TCP port, 0 for any free one (default: 8080)", v -> port = v)
+                .string("--host", "<host>", "address to listen on (default: 127.0.0.1)", v -> host = v)
+                .negatable("--batching", "merge concurrent requests into one forward pass (default: on)", v -> batching = v)
+                .longInteger("--batch-window-us", "µs", "how long a pass waits for more requests (default: 200)", v -> windowMicros = v)
+                .integer("--max-batch", "ROWS", "rows per pass at most (default: 256)", v -> maxBatch = v)
+                .integer("--max-body", "BYTES", "largest request body; larger ones get 413 (default: 4194304)", v -> maxBody = v)
+                .longInteger("--idle-timeout-ms", "MS", "closes a connection silent this long (default: 30000)", v -> idleMillis = v);
+    }
+
+    @Override
+    int call() throws Exception {
         Map<String, InferenceModel> models = InferenceServer.load(model);
         ServerConfig config = ServerConfig.defaults().withHost(host).withPort(port)
                 .withBatching(batching, windowMicros, maxBatch)
@@ -52,11 +44,11 @@ final class ServeCommand implements Callable<Integer> {
         // than the JVM's 143 for a signal: a stop asked for is a clean exit.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
-            spec.commandLine().getErr().println("jgrad serve: stopped");
-            spec.commandLine().getErr().flush();
+            stderr.println("jgrad serve: stopped");
+            stderr.flush();
             Runtime.getRuntime().halt(0);
         }, "jgrad-serve-stop"));
-        var out = spec.commandLine().getOut();
+        var out = stdout;
         for (var e : models.entrySet()) {
             InferenceModel m = e.getValue();
             out.printf("serving %s: %s, %d features → %s%n", e.getKey(), m.describe(), m.inputSize(),

@@ -23,9 +23,6 @@ import dev.jgrad.train.History;
 import dev.jgrad.train.Metric;
 import dev.jgrad.train.Metrics;
 import dev.jgrad.train.Trainer;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -33,85 +30,42 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Trains a network and reports its test metrics.",
-                "With no options: the built-in digits data (UCI optdigits, 1,797 8x8 images), 80%% to train, 20%% to test.",
-                "Example: jgrad train --data /usr/share/datasets/fashion-mnist --layers 256:relu,128:relu --epochs 15"})
-final class TrainCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--data", paramLabel = "PATH", description = "'digits' (built in, default), an IDX directory (train-* and t10k-* files), or a CSV file")
+final class TrainCommand extends Subcommand {
     String data = DataSource.BUILTIN;
-    @Option(names = "--label", paramLabel = "COL", description = "CSV label column: name or 0-based index (default: last)")
     String label;
-    @Option(names = "--task", description = "CSV task: auto, classification or regression (default: ${DEFAULT-VALUE})")
     String task = "auto";
-    @Option(names = "--header", negatable = true, description = "CSV has a header line (default: detected)")
     Boolean header;
-    @Option(names = "--test", paramLabel = "CSV", description = "a CSV test set (IDX directories bring their own)")
     String testFile;
-    @Option(names = "--layers", paramLabel = "SPEC", description = "hidden layers as width:activation,... (default: ${DEFAULT-VALUE}); the output layer follows from the task")
     String layers = "256:relu,128:relu";
-    @Option(names = "--init", description = "weight initialisation: he_uniform, he_normal, glorot_uniform, glorot_normal, lecun_normal (default: he for the relu family, glorot otherwise)")
     String init;
-    @Option(names = "--loss", description = "loss (default: softmax_cross_entropy for classes, mse for regression)")
     String loss;
-    @Option(names = "--label-smoothing", description = "label smoothing for softmax cross-entropy (default: ${DEFAULT-VALUE})")
     double labelSmoothing;
-    @Option(names = "--optimizer", description = "sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad (default: ${DEFAULT-VALUE})")
     String optimizer = "adam";
-    @Option(names = "--lr", description = "learning rate (default: 1e-3 for adam/adamw, 1e-2 otherwise)")
     Double lr;
-    @Option(names = "--momentum", description = "momentum for sgd/rmsprop (default: ${DEFAULT-VALUE}; momentum/nesterov use 0.9 when 0)")
     double momentum;
-    @Option(names = "--weight-decay", description = "optimizer weight decay (L2; decoupled for adamw) (default: ${DEFAULT-VALUE})")
     double weightDecay;
-    @Option(names = "--l1", description = "L1 penalty on dense weights (default: ${DEFAULT-VALUE})")
     double l1;
-    @Option(names = "--l2", description = "L2 penalty on dense weights (default: ${DEFAULT-VALUE})")
     double l2;
-    @Option(names = "--schedule", paramLabel = "SPEC", description = "constant, step:S:G, exponential:G, cosine[:E], plateau[:F:P], optionally after warmup:W, (default: ${DEFAULT-VALUE})")
     String schedule = "constant";
-    @Option(names = "--clip-norm", description = "clip the global gradient norm (0: off)")
     double clipNorm;
-    @Option(names = "--clip-value", description = "clip each gradient element (0: off)")
     double clipValue;
-    @Option(names = "--dropout", description = "dropout after each hidden layer (default: ${DEFAULT-VALUE})")
     double dropout;
-    @Option(names = "--norm", description = "normalisation after each hidden layer: none, batch, layer (default: ${DEFAULT-VALUE})")
     String norm = "none";
-    @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
     int batch = 128;
-    @Option(names = "--epochs", description = "epochs (default: ${DEFAULT-VALUE})")
     int epochs = 10;
-    @Option(names = "--seed", description = "seed for weights, splits, shuffles and dropout (default: ${DEFAULT-VALUE})")
     long seed = 1;
-    @Option(names = "--validation", description = "fraction of the training data held out for validation (0: none) (default: ${DEFAULT-VALUE})")
     double validation = 0.1;
-    @Option(names = "--early-stopping", paramLabel = "PATIENCE", description = "stop after this many epochs without improvement (0: off)")
     int patience;
-    @Option(names = "--monitor", description = "metric early stopping and plateau watch: loss or accuracy (default: ${DEFAULT-VALUE})")
     String monitor = "loss";
-    @Option(names = "--normalize", description = "auto, none, pixels, minmax, standard (default: ${DEFAULT-VALUE}: pixels for IDX, minmax for the built-in data, standard for CSV)")
     String normalize = "auto";
-    @Option(names = "--threads", description = "threads for the kernels (default: available processors)")
     Integer threads;
-    @Option(names = "--out", paramLabel = "FILE", description = "write the trained model here (safetensors)")
     Path modelFile;
-    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "write a checkpoint after every epoch")
     Path checkpointDir;
-    @Option(names = "--resume", paramLabel = "FILE", description = "continue from a checkpoint of a run with the same settings")
     Path resume;
-    @Option(names = "--report", paramLabel = "FILE", description = "write an HTML report of the run")
     Path report;
-    @Option(names = "--test-every-epoch", description = "also measure the test set after every epoch (reported only; it steers nothing)")
     boolean testEveryEpoch;
-    @Option(names = "--json", description = "print one JSON document (progress goes to standard error)")
     boolean json;
-    @Option(names = "--quiet", description = "no progress output")
     boolean quiet;
 
     /** The built-in digits' fixed split: 80% to train, 20% to test, the same for train and eval. */
@@ -125,9 +79,52 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+    CommandOptions options() {
+        return new CommandOptions("train",
+                "Trains a network and reports its test metrics.",
+                "With no options: the built-in digits data (UCI optdigits, 1,797 8x8 images), 80% to train, 20% to test.",
+                "Example: jgrad train --data /usr/share/datasets/fashion-mnist --layers 256:relu,128:relu --epochs 15")
+                .string("--data", "PATH", "'digits' (built in, default), an IDX directory (train-* and t10k-* files), or a CSV file", v -> data = v)
+                .string("--label", "COL", "CSV label column: name or 0-based index (default: last)", v -> label = v)
+                .string("--task", "<task>", "CSV task: auto, classification or regression (default: auto)", v -> task = v)
+                .negatable("--header", "CSV has a header line (default: detected)", v -> header = v)
+                .string("--test", "CSV", "a CSV test set (IDX directories bring their own)", v -> testFile = v)
+                .string("--layers", "SPEC", "hidden layers as width:activation,... (default: 256:relu,128:relu); the output layer follows from the task", v -> layers = v)
+                .string("--init", "<init>", "weight initialisation: he_uniform, he_normal, glorot_uniform, glorot_normal, lecun_normal (default: he for the relu family, glorot otherwise)", v -> init = v)
+                .string("--loss", "<loss>", "loss (default: softmax_cross_entropy for classes, mse for regression)", v -> loss = v)
+                .decimal("--label-smoothing", "<labelSmoothing>", "label smoothing for softmax cross-entropy (default: 0.0)", v -> labelSmoothing = v)
+                .string("--optimizer", "<optimizer>", "sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad (default: adam)", v -> optimizer = v)
+                .decimal("--lr", "<lr>", "learning rate (default: 1e-3 for adam/adamw, 1e-2 otherwise)", v -> lr = v)
+                .decimal("--momentum", "<momentum>", "momentum for sgd/rmsprop (default: 0.0; momentum/nesterov use 0.9 when 0)", v -> momentum = v)
+                .decimal("--weight-decay", "<weightDecay>", "optimizer weight decay (L2; decoupled for adamw) (default: 0.0)", v -> weightDecay = v)
+                .decimal("--l1", "<l1>", "L1 penalty on dense weights (default: 0.0)", v -> l1 = v)
+                .decimal("--l2", "<l2>", "L2 penalty on dense weights (default: 0.0)", v -> l2 = v)
+                .string("--schedule", "SPEC", "constant, step:S:G, exponential:G, cosine[:E], plateau[:F:P], optionally after warmup:W, (default: constant)", v -> schedule = v)
+                .decimal("--clip-norm", "<clipNorm>", "clip the global gradient norm (0: off)", v -> clipNorm = v)
+                .decimal("--clip-value", "<clipValue>", "clip each gradient element (0: off)", v -> clipValue = v)
+                .decimal("--dropout", "<dropout>", "dropout after each hidden layer (default: 0.0)", v -> dropout = v)
+                .string("--norm", "<norm>", "normalisation after each hidden layer: none, batch, layer (default: none)", v -> norm = v)
+                .integer("--batch", "<batch>", "batch size (default: 128)", v -> batch = v)
+                .integer("--epochs", "<epochs>", "epochs (default: 10)", v -> epochs = v)
+                .longInteger("--seed", "<seed>", "seed for weights, splits, shuffles and dropout (default: 1)", v -> seed = v)
+                .decimal("--validation", "<validation>", "fraction of the training data held out for validation (0: none) (default: 0.1)", v -> validation = v)
+                .integer("--early-stopping", "PATIENCE", "stop after this many epochs without improvement (0: off)", v -> patience = v)
+                .string("--monitor", "<monitor>", "metric early stopping and plateau watch: loss or accuracy (default: loss)", v -> monitor = v)
+                .string("--normalize", "<normalize>", "auto, none, pixels, minmax, standard (default: auto: pixels for IDX, minmax for the built-in data, standard for CSV)", v -> normalize = v)
+                .integer("--threads", "<threads>", "threads for the kernels (default: available processors)", v -> threads = v)
+                .path("--out", "FILE", "write the trained model here (safetensors)", v -> modelFile = v)
+                .path("--checkpoint-dir", "DIR", "write a checkpoint after every epoch", v -> checkpointDir = v)
+                .path("--resume", "FILE", "continue from a checkpoint of a run with the same settings", v -> resume = v)
+                .path("--report", "FILE", "write an HTML report of the run", v -> report = v)
+                .flag("--test-every-epoch", "also measure the test set after every epoch (reported only; it steers nothing)", () -> testEveryEpoch = true)
+                .flag("--json", "print one JSON document (progress goes to standard error)", () -> json = true)
+                .flag("--quiet", "no progress output", () -> quiet = true);
+    }
+
+    @Override
+    int call() throws Exception {
+        PrintWriter out = stdout;
+        PrintWriter err = stderr;
         PrintWriter human = json ? err : out;
         long start = System.nanoTime();
         // Names are checked before anything starts, so a misspelling fails at once.
