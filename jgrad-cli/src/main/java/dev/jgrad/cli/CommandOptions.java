@@ -115,33 +115,26 @@ final class CommandOptions {
 
     /** An int option. */
     CommandOptions integer(String name, String label, String description, IntConsumer set) {
-        return add(new Option(name, label, lines(description), Kind.VALUE, v -> {
-            try {
-                set.accept(Integer.parseInt(v.trim()));
-            } catch (NumberFormatException e) {
-                throw invalid(name, v, "is not an int");
-            }
-        }));
+        return number(name, label, description, "an int", v -> set.accept(Integer.parseInt(v)));
     }
 
     /** A long option. */
     CommandOptions longInteger(String name, String label, String description, LongConsumer set) {
-        return add(new Option(name, label, lines(description), Kind.VALUE, v -> {
-            try {
-                set.accept(Long.parseLong(v.trim()));
-            } catch (NumberFormatException e) {
-                throw invalid(name, v, "is not a long");
-            }
-        }));
+        return number(name, label, description, "a long", v -> set.accept(Long.parseLong(v)));
     }
 
     /** A double option. */
     CommandOptions decimal(String name, String label, String description, DoubleConsumer set) {
+        return number(name, label, description, "a double", v -> set.accept(Double.parseDouble(v)));
+    }
+
+    /** A numeric option: the trimmed value parsed by {@code parse}, or "is not {@code kind}". */
+    private CommandOptions number(String name, String label, String description, String kind, Consumer<String> parse) {
         return add(new Option(name, label, lines(description), Kind.VALUE, v -> {
             try {
-                set.accept(Double.parseDouble(v.trim()));
+                parse.accept(v.trim());
             } catch (NumberFormatException e) {
-                throw invalid(name, v, "is not a double");
+                throw invalid(name, v, "is not " + kind);
             }
         }));
     }
