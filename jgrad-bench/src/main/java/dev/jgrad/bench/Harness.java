@@ -4,6 +4,7 @@ import dev.jgrad.nn.Activations;
 import dev.jgrad.io.Json;
 import dev.jgrad.kernel.Kernels;
 import dev.jgrad.kernel.Parallel;
+import dev.jgrad.kernel.WarmUp;
 import dev.jgrad.nn.Sequential;
 import dev.jgrad.tensor.DType;
 import dev.jgrad.tensor.Tensor;
@@ -34,6 +35,12 @@ public final class Harness {
             if (args[i].equals("--threads")) threads = Integer.parseInt(args[++i]);
             else rest.add(args[i]);
         }
+        // Compile the kernels as `jgrad train` does before its first step, with every layout's
+        // profile: without it the first shape measured decides how C2 compiles the packing, and
+        // the layouts measured after it ran through deoptimised, allocating code (Δᵀ·X at 0.79 of
+        // OpenBLAS after X·Wᵀ, 0.98 when measured first). -Djgrad.bench.warmUp=false skips it.
+        boolean warmUp = Boolean.parseBoolean(System.getProperty("jgrad.bench.warmUp", "true"));
+        if (warmUp && !args[0].equals("inference")) WarmUp.run();
         try (Parallel par = Parallel.create(threads)) {
             if (args[0].equals("gemm")) {
                 for (String s : rest) gemm(new GemmShape(s), s, par, threads);
@@ -46,6 +53,7 @@ public final class Harness {
                 setup.put("kind", "setup");
                 setup.put("jgrad_kernels", Kernels.get().description());
                 setup.put("threads", threads);
+                setup.put("warm_up", warmUp);
                 setup.put("openblas_library", blas.library);
                 setup.put("openblas_config", blas.config);
                 setup.put("openblas_core", blas.coreName);

@@ -41,7 +41,11 @@ final class VectorKernels implements Kernels {
         // short one down, a full panel and an edge across (and a panel one vector wide below).
         int m = VectorGemm.MR + 2, n = 2 * VectorGemm.NR - 2, kMax = 300, len = 1283;
         int oneVector = VectorGemm.NR + L;
-        float[] a = new float[m * kMax], b = new float[kMax * n], c = new float[m * n], v = new float[n];
+        // Δᵀ·X packs a transposed A a vector of L rows at a time, which needs at least L + MR - 1
+        // rows: at 512 bits the eight above never reach it, and the first real Δᵀ·X then sent
+        // the packing back to the interpreter, to be recompiled while training ran.
+        int tall = L + VectorGemm.MR + 2;
+        float[] a = new float[tall * kMax], b = new float[kMax * n], c = new float[tall * n], v = new float[n];
         float[] g = new float[len];
         try (Parallel one = Parallel.create(1)) {
             for (int i = 0; i < WARM_UP_ROUNDS; i++) {
@@ -49,6 +53,7 @@ final class VectorKernels implements Kernels {
                 gemm(one, m, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // X·Wᵀ
                 gemm(one, m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, true);    // Δ·W
                 gemm(one, m, n, k, a, 0, 1, m, b, 0, n, 1, c, 0, n, false);   // Δᵀ·X
+                if (tall > m && i % 2 == 0) gemm(one, tall, n, k, a, 0, 1, tall, b, 0, n, 1, c, 0, n, false);
                 gemm(one, 1, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // one sample
                 gemm(one, m, 10, k, a, 0, k, 1, b, 0, 1, k, c, 0, 10, false); // the classifier's X·Wᵀ
                 gemm(one, m, oneVector, k, a, 0, k, 1, b, 0, oneVector, 1, c, 0, oneVector, false); // a last panel one vector wide
