@@ -20,9 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>A batch takes its rows six at a time straight from X (the whole of X stays in L2 while a
  * panel of W, read from L1, passes every row): packing X would copy it once more for no gain in
- * order. Fewer than six rows left repeat the last, whose sums come out the same twice. One
- * sample takes four panels at a time, eight chains of multiply-adds in flight, which hides their
- * latency while W streams past once.
+ * order. Fewer than six rows left repeat the last, whose sums come out the same twice. A
+ * partial last panel takes one row at a time. One sample takes four panels at a time, eight
+ * chains of multiply-adds in flight, which hides their latency while W streams past once.
  *
  * <p>Layers narrower than a panel at widths where the GEMM computes them as dot products of rows
  * ({@link VectorDots}: eight lanes) keep W as it is and take the same path, for the same bits.
@@ -117,9 +117,13 @@ final class PackedGemm {
             int jr = jp * NR, nr = Math.min(NR, n - jr);
             for (int pc = 0; pc < k; pc += kcStd) {
                 int kc = Math.min(kcStd, k - pc), bi = pc * nPad + jr * kc;
-                for (int i = i0; i < i1; i += MR) {
-                    micro(kc, a, aOff + i * lda + pc, lda, Math.min(MR, i1 - i), w, bi, c, cOff + i * ldc + jr, ldc, nr,
-                            pc == 0);
+                if (nr == NR) {
+                    for (int i = i0; i < i1; i += MR) {
+                        micro(kc, a, aOff + i * lda + pc, lda, Math.min(MR, i1 - i), w, bi, c, cOff + i * ldc + jr, ldc,
+                                pc == 0);
+                    }
+                } else {
+                    for (int i = i0; i < i1; i++) edge(kc, a, aOff + i * lda + pc, w, bi, c, cOff + i * ldc + jr, nr, pc == 0);
                 }
             }
         }
@@ -138,20 +142,21 @@ final class PackedGemm {
         for (; jp < p1; jp++) {
             for (int pc = 0; pc < k; pc += kcStd) {
                 int kc = Math.min(kcStd, k - pc);
-                micro(kc, a, ai + pc, 0, 1, w, pc * nPad + jp * NR * kc, c, ci + jp * NR, 0, Math.min(NR, n - jp * NR),
-                        pc == 0);
+                edge(kc, a, ai + pc, w, pc * nPad + jp * NR * kc, c, ci + jp * NR, Math.min(NR, n - jp * NR), pc == 0);
             }
         }
     }
 
     /**
      * {@link GemmMicroKernels#micro} with A read where it lies: `rows` ≤ MR rows from ai, lda
-     * apart (a missing one repeats the last), against the packed panel at bi, nr ≤ NR of its
-     * columns written to C from ci. C's sums are all read before any is written, so a repeated
-     * row reads what it will overwrite and writes the same bits twice.
+     * apart (a missing one repeats the last), against the whole packed panel at bi, into C from
+     * ci. C's sums are all read before any is written, so a repeated row reads what it will
+     * overwrite and writes the same bits twice. Kept as small as the GEMM's kernel: with the
+     * masks of a partial panel as well, C1 ran out of virtual registers compiling it, and the
+     * kernel stayed in C1's code, a hundred times slower, for as long as it ran.
      */
     private static void micro(int kc, float[] a, int ai, int lda, int rows, float[] bp, int bi, float[] c, int ci,
-                              int ldc, int nr, boolean overwrite) {
+                              int ldc, boolean overwrite) {
         int last = rows - 1;
         int a0 = ai, a1 = ai + Math.min(1, last) * lda, a2 = ai + Math.min(2, last) * lda;
         int a3 = ai + Math.min(3, last) * lda, a4 = ai + Math.min(4, last) * lda, a5 = ai + Math.min(5, last) * lda;
@@ -188,33 +193,54 @@ final class PackedGemm {
         }
         int r0 = ci, r1 = ci + Math.min(1, last) * ldc, r2 = ci + Math.min(2, last) * ldc;
         int r3 = ci + Math.min(3, last) * ldc, r4 = ci + Math.min(4, last) * ldc, r5 = ci + Math.min(5, last) * ldc;
+        if (!overwrite) {
+            c00 = FloatVector.fromArray(FS, c, r0).add(c00);
+            c01 = FloatVector.fromArray(FS, c, r0 + L).add(c01);
+            c10 = FloatVector.fromArray(FS, c, r1).add(c10);
+            c11 = FloatVector.fromArray(FS, c, r1 + L).add(c11);
+            c20 = FloatVector.fromArray(FS, c, r2).add(c20);
+            c21 = FloatVector.fromArray(FS, c, r2 + L).add(c21);
+            c30 = FloatVector.fromArray(FS, c, r3).add(c30);
+            c31 = FloatVector.fromArray(FS, c, r3 + L).add(c31);
+            c40 = FloatVector.fromArray(FS, c, r4).add(c40);
+            c41 = FloatVector.fromArray(FS, c, r4 + L).add(c41);
+            c50 = FloatVector.fromArray(FS, c, r5).add(c50);
+            c51 = FloatVector.fromArray(FS, c, r5 + L).add(c51);
+        }
+        c00.intoArray(c, r0);
+        c01.intoArray(c, r0 + L);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + L);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + L);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + L);
+        c40.intoArray(c, r4);
+        c41.intoArray(c, r4 + L);
+        c50.intoArray(c, r5);
+        c51.intoArray(c, r5 + L);
+    }
+
+    /**
+     * One row of A (at ai) against the packed panel at bi, nr ≤ NR of its columns written to C
+     * from ci: a partial last panel, or one panel left over from {@link #row4}. Each element's
+     * chain as in {@link #micro}.
+     */
+    private static void edge(int kc, float[] a, int ai, float[] bp, int bi, float[] c, int ci, int nr,
+                             boolean overwrite) {
+        FloatVector s0 = FloatVector.zero(FS), s1 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++) {
+            FloatVector x = FloatVector.broadcast(FS, a[ai + p]);
+            s0 = FloatVector.fromArray(FS, bp, bi + p * NR).fma(x, s0);
+            s1 = FloatVector.fromArray(FS, bp, bi + p * NR + L).fma(x, s1);
+        }
         VectorMask<Float> m0 = FS.indexInRange(0, nr), m1 = FS.indexInRange(L, nr);
         if (!overwrite) {
-            c00 = FloatVector.fromArray(FS, c, r0, m0).add(c00);
-            c01 = FloatVector.fromArray(FS, c, r0 + L, m1).add(c01);
-            c10 = FloatVector.fromArray(FS, c, r1, m0).add(c10);
-            c11 = FloatVector.fromArray(FS, c, r1 + L, m1).add(c11);
-            c20 = FloatVector.fromArray(FS, c, r2, m0).add(c20);
-            c21 = FloatVector.fromArray(FS, c, r2 + L, m1).add(c21);
-            c30 = FloatVector.fromArray(FS, c, r3, m0).add(c30);
-            c31 = FloatVector.fromArray(FS, c, r3 + L, m1).add(c31);
-            c40 = FloatVector.fromArray(FS, c, r4, m0).add(c40);
-            c41 = FloatVector.fromArray(FS, c, r4 + L, m1).add(c41);
-            c50 = FloatVector.fromArray(FS, c, r5, m0).add(c50);
-            c51 = FloatVector.fromArray(FS, c, r5 + L, m1).add(c51);
+            s0 = FloatVector.fromArray(FS, c, ci, m0).add(s0);
+            s1 = FloatVector.fromArray(FS, c, ci + L, m1).add(s1);
         }
-        c00.intoArray(c, r0, m0);
-        c01.intoArray(c, r0 + L, m1);
-        c10.intoArray(c, r1, m0);
-        c11.intoArray(c, r1 + L, m1);
-        c20.intoArray(c, r2, m0);
-        c21.intoArray(c, r2 + L, m1);
-        c30.intoArray(c, r3, m0);
-        c31.intoArray(c, r3 + L, m1);
-        c40.intoArray(c, r4, m0);
-        c41.intoArray(c, r4 + L, m1);
-        c50.intoArray(c, r5, m0);
-        c51.intoArray(c, r5 + L, m1);
+        s0.intoArray(c, ci, m0);
+        s1.intoArray(c, ci + L, m1);
     }
 
     /**
