@@ -210,9 +210,13 @@ def main():
                           f"{r['ratio_q1']:>5.2f}-{r['ratio_q3']:<5.2f} {r['best_jgrad_gflops']:>6.1f}/{r['best_openblas_gflops']:<6.1f} {best:>6.2f}")
                 else:
                     print(f"{s:16} {t:>7} {r['jgrad_gflops']:>7.1f} {'-':>9}")
-        results["inference"] = {t: inference_jgrad(t) for t in (1, 2)}
-        for t, r in results["inference"].items():
-            print(f"inference, {t} thread(s): one sample {r['batch_1_median_us']:.1f} µs, batch of 128 {r['batch_128_median_us']:.0f} µs")
+
+    # Inference runs with or without the GEMM comparison.
+    results["inference"] = {t: inference_jgrad(t) for t in (1, 2)}
+    for t, r in results["inference"].items():
+        print(f"inference, {t} thread(s): Predictor one sample {r['predictor_batch_1_median_us']:.1f} µs, batch of 128 "
+              f"{r['predictor_batch_128_median_us']:.0f} µs; Sequential.forward one sample {r['batch_1_median_us']:.1f} µs, "
+              f"batch of 128 {r['batch_128_median_us']:.0f} µs")
 
     if a.startup:
         results["startup"] = startup(a.data, a.startup)

@@ -1,5 +1,7 @@
 package dev.jgrad.bench;
 
+import dev.jgrad.infer.InferenceModel;
+import dev.jgrad.infer.Predictor;
 import dev.jgrad.nn.Activations;
 import dev.jgrad.io.Json;
 import dev.jgrad.kernel.Kernels;
@@ -172,6 +174,18 @@ public final class Harness {
                 }
                 Arrays.sort(t);
                 out.put("batch_" + batch + "_median_us", t[t.length / 2]);
+                // The inference path over the same weights: a predictor's allocation-free call.
+                Predictor p = InferenceModel.of(net).predictor();
+                float[] xs = new float[batch * 784], ys = new float[batch * 10];
+                for (int i = 0; i < xs.length; i++) xs[i] = (float) x.get(i);
+                warmUp(() -> p.predict(xs, 0, batch, ys, 0));
+                for (int r = 0; r < t.length; r++) {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < reps; i++) p.predict(xs, 0, batch, ys, 0);
+                    t[r] = (System.nanoTime() - t0) / 1e3 / reps;
+                }
+                Arrays.sort(t);
+                out.put("predictor_batch_" + batch + "_median_us", t[t.length / 2]);
             }
             System.out.println(Json.write(out));
         }

@@ -29,8 +29,9 @@ import java.util.Map;
 /**
  * Inference of the Fashion-MNIST MLP (784-256-128-10, ReLU, softmax) in jgrad and, exported by
  * jgrad, in ONNX Runtime's CPU provider, in one process: one sample and a batch of 128. jgrad is
- * timed twice: its inference path ({@link Predictor}, the allocation-free call, row-dot kernels)
- * and the training network's {@code Sequential.forward} (packed GEMM for a batch). The three
+ * timed twice: its inference path ({@link Predictor}, the allocation-free call, the GEMM's
+ * kernels over W packed once) and the training network's {@code Sequential.forward} (packed GEMM
+ * for a batch, packing W and X on each call). The three
  * take turns round by round (which goes first rotates too) so that all meet the same state of a
  * shared machine. Before timing, the outputs are compared. Prints the machine and the thread
  * settings, then one JSON line per batch size with each one's median µs per call and the medians

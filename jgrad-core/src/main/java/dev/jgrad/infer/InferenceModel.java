@@ -65,9 +65,9 @@ public final class InferenceModel {
         this.softmaxAfter = softmaxAfter;
         this.parallel = parallel;
         this.description = d.toString();
-        // The first model of the JVM compiles the row-dot kernels before anyone asks it (well
+        // The first model of the JVM compiles the inference kernels before anyone asks it (well
         // under a second of one core): run cold, many threads at once would crawl until C2 had.
-        TensorOps.warmUpRowDots();
+        TensorOps.warmUpPacked();
     }
 
     /**

@@ -7,10 +7,9 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Register-blocked dot products at 512 bits, for {@link FewRowDots} and {@link PackedRowDots}:
- * sixteen dot products of rows at once, four rows of A by four rows of B (a batch) or one row of A
- * by sixteen rows of B (one sample, B packed), each in its own vector accumulator over the whole
- * vectors of k. Sixteen independent chains of fused multiply-adds hide their latency, and a
+ * Register-blocked dot products at 512 bits, for {@link FewRowDots}: sixteen dot products of
+ * rows at once, four rows of A by four rows of B, each in its own vector accumulator over the
+ * whole vectors of k. Sixteen independent chains of fused multiply-adds hide their latency, and a
  * block of four by four loads eight vectors per sixteen multiply-adds where one row by four
  * loads five per four.
  *
@@ -23,10 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * every element is the same dot product summed the same way as in FewRowDots' one-column kernel:
  * the same bits whichever block, or which kernel, computes it.
  *
- * <p>B is addressed by strides, so one kernel reads both W as the layer keeps it (rows k apart,
- * consecutive vectors of a row L apart) and W packed ({@link PackedRowDots}): vector t of row q
- * at {@code b0 + q·rowStride + t·blockStride}, and step p ≥ the last whole vector of row q at
- * {@code tail0 + q·tailStride + p}.
+ * <p>B is addressed by strides (W as the layer keeps it: rows k apart, consecutive vectors of a
+ * row L apart): vector t of row q at {@code b0 + q·rowStride + t·blockStride}, and step p ≥ the
+ * last whole vector of row q at {@code tail0 + q·tailStride + p}.
  *
  * <p>Written out for sixteen lanes (the transpose's rounds and the number of accumulators are
  * fixed by it); other widths keep FewRowDots' kernels. Vectors stay in locals of the kernel that
@@ -158,84 +156,6 @@ final class BlockedDots {
                 c[c1 + q] = Math.fma(x1, v, c[c1 + q]);
                 c[c2 + q] = Math.fma(x2, v, c[c2 + q]);
                 c[c3 + q] = Math.fma(x3, v, c[c3 + q]);
-            }
-        }
-    }
-
-    /**
-     * C[ci + q] = Σ_p A[a0 + p]·B(q, p) for q in 0 … cols − 1 (cols ≤ 16), B packed as
-     * {@link PackedRowDots} lays out sixteen rows from b0: vector t of row q at
-     * {@code b0 + 256·t + 16·q}, step p past the whole vectors at {@code tail0 + q·tailStride + p}.
-     * One row of A by sixteen rows of B, read as one stream, sixteen columns of C side by side.
-     */
-    static void cols16(int k, float[] a, int a0, float[] b, int b0, int tail0, int tailStride, int cols, float[] c,
-                       int ci) {
-        FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-        FloatVector s8 = s0, s9 = s0, s10 = s0, s11 = s0, s12 = s0, s13 = s0, s14 = s0, s15 = s0;
-        int bound = FS.loopBound(k);
-        for (int p = 0, o = b0; p < bound; p += L, o += 16 * L) {
-            FloatVector x = FloatVector.fromArray(FS, a, a0 + p);
-            s0 = x.fma(FloatVector.fromArray(FS, b, o), s0);
-            s1 = x.fma(FloatVector.fromArray(FS, b, o + 16), s1);
-            s2 = x.fma(FloatVector.fromArray(FS, b, o + 32), s2);
-            s3 = x.fma(FloatVector.fromArray(FS, b, o + 48), s3);
-            s4 = x.fma(FloatVector.fromArray(FS, b, o + 64), s4);
-            s5 = x.fma(FloatVector.fromArray(FS, b, o + 80), s5);
-            s6 = x.fma(FloatVector.fromArray(FS, b, o + 96), s6);
-            s7 = x.fma(FloatVector.fromArray(FS, b, o + 112), s7);
-            s8 = x.fma(FloatVector.fromArray(FS, b, o + 128), s8);
-            s9 = x.fma(FloatVector.fromArray(FS, b, o + 144), s9);
-            s10 = x.fma(FloatVector.fromArray(FS, b, o + 160), s10);
-            s11 = x.fma(FloatVector.fromArray(FS, b, o + 176), s11);
-            s12 = x.fma(FloatVector.fromArray(FS, b, o + 192), s12);
-            s13 = x.fma(FloatVector.fromArray(FS, b, o + 208), s13);
-            s14 = x.fma(FloatVector.fromArray(FS, b, o + 224), s14);
-            s15 = x.fma(FloatVector.fromArray(FS, b, o + 240), s15);
-            VarHandle.loadLoadFence();
-        }
-        FloatVector t0 = A1.selectFrom(s0, s1), t1 = B1.selectFrom(s0, s1);
-        FloatVector t2 = A1.selectFrom(s2, s3), t3 = B1.selectFrom(s2, s3);
-        FloatVector t4 = A1.selectFrom(s4, s5), t5 = B1.selectFrom(s4, s5);
-        FloatVector t6 = A1.selectFrom(s6, s7), t7 = B1.selectFrom(s6, s7);
-        FloatVector t8 = A1.selectFrom(s8, s9), t9 = B1.selectFrom(s8, s9);
-        FloatVector t10 = A1.selectFrom(s10, s11), t11 = B1.selectFrom(s10, s11);
-        FloatVector t12 = A1.selectFrom(s12, s13), t13 = B1.selectFrom(s12, s13);
-        FloatVector t14 = A1.selectFrom(s14, s15), t15 = B1.selectFrom(s14, s15);
-        FloatVector u0 = A2.selectFrom(t0, t2), u2 = B2.selectFrom(t0, t2);
-        FloatVector u1 = A2.selectFrom(t1, t3), u3 = B2.selectFrom(t1, t3);
-        FloatVector u4 = A2.selectFrom(t4, t6), u6 = B2.selectFrom(t4, t6);
-        FloatVector u5 = A2.selectFrom(t5, t7), u7 = B2.selectFrom(t5, t7);
-        FloatVector u8 = A2.selectFrom(t8, t10), u10 = B2.selectFrom(t8, t10);
-        FloatVector u9 = A2.selectFrom(t9, t11), u11 = B2.selectFrom(t9, t11);
-        FloatVector u12 = A2.selectFrom(t12, t14), u14 = B2.selectFrom(t12, t14);
-        FloatVector u13 = A2.selectFrom(t13, t15), u15 = B2.selectFrom(t13, t15);
-        FloatVector y0 = A4.selectFrom(u0, u4), y4 = B4.selectFrom(u0, u4);
-        FloatVector y1 = A4.selectFrom(u1, u5), y5 = B4.selectFrom(u1, u5);
-        FloatVector y2 = A4.selectFrom(u2, u6), y6 = B4.selectFrom(u2, u6);
-        FloatVector y3 = A4.selectFrom(u3, u7), y7 = B4.selectFrom(u3, u7);
-        FloatVector y8 = A4.selectFrom(u8, u12), y12 = B4.selectFrom(u8, u12);
-        FloatVector y9 = A4.selectFrom(u9, u13), y13 = B4.selectFrom(u9, u13);
-        FloatVector y10 = A4.selectFrom(u10, u14), y14 = B4.selectFrom(u10, u14);
-        FloatVector y11 = A4.selectFrom(u11, u15), y15 = B4.selectFrom(u11, u15);
-        FloatVector q0 = A8.selectFrom(y0, y8), q8 = B8.selectFrom(y0, y8);
-        FloatVector q1 = A8.selectFrom(y1, y9), q9 = B8.selectFrom(y1, y9);
-        FloatVector q2 = A8.selectFrom(y2, y10), q10 = B8.selectFrom(y2, y10);
-        FloatVector q3 = A8.selectFrom(y3, y11), q11 = B8.selectFrom(y3, y11);
-        FloatVector q4 = A8.selectFrom(y4, y12), q12 = B8.selectFrom(y4, y12);
-        FloatVector q5 = A8.selectFrom(y5, y13), q13 = B8.selectFrom(y5, y13);
-        FloatVector q6 = A8.selectFrom(y6, y14), q14 = B8.selectFrom(y6, y14);
-        FloatVector q7 = A8.selectFrom(y7, y15), q15 = B8.selectFrom(y7, y15);
-        FloatVector sums = FloatVector.zero(FS)
-                .add(q0).add(q1).add(q2).add(q3)
-                .add(q4).add(q5).add(q6).add(q7)
-                .add(q8).add(q9).add(q10).add(q11)
-                .add(q12).add(q13).add(q14).add(q15);
-        if (cols == 16) sums.intoArray(c, ci);
-        else sums.intoArray(c, ci, VectorMask.fromLong(FS, (1L << cols) - 1));
-        for (int p = bound; p < k; p++) {
-            float x = a[a0 + p];
-            for (int q = 0; q < cols; q++) {
-                c[ci + q] = Math.fma(x, b[tail0 + q * tailStride + p], c[ci + q]);
             }
         }
     }

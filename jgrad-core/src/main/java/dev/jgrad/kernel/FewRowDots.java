@@ -4,22 +4,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link VectorGemm}'s path for a few rows of A against a transposed B (inference, X·Wᵀ): dot
- * products straight from the contiguous rows of A and W, which beats packing all of W for so
- * little use. Each element of C is one dot product, summed the same way whichever part of the
+ * {@link VectorGemm}'s path for a few rows of A against a transposed B (X·Wᵀ on a batch of
+ * fewer than six rows, as a short last batch of an epoch): dot products straight from the
+ * contiguous rows of A and W, which beats packing all of W for so little use. Each element of C is one dot product, summed the same way whichever part of the
  * columns holds it: vector accumulators over the whole vectors of k, their lanes in lane order,
  * then the remaining steps of k in order.
  */
 final class FewRowDots {
     private static final VectorSpecies<Float> FS = VectorWidth.FS;
     private static final int L = VectorWidth.L;
-
-    /**
-     * Rows of B per panel of a batch: eight rows of W (25 KB at k = 784) and four rows of X stay
-     * in L1 while the panel's two blocks of four columns run, so each row of X is read from L2
-     * once per eight columns rather than four (measured 8-12 % faster on the MLP's first layer).
-     */
-    private static final int PANEL = 8;
 
     private FewRowDots() {
     }
@@ -51,48 +44,6 @@ final class FewRowDots {
             int j = j0;
             for (; j + 4 <= n; j += 4) four(k, a, ai, b, bOff + j * bCs, bCs, c, ci + j, accumulate, lanes);
             for (; j < n; j++) one(k, a, ai, b, bOff + j * bCs, c, ci + j, accumulate, lanes);
-        }
-    }
-
-    /**
-     * {@link #product} with the loops the other way round, for many rows of A (a batch at
-     * inference): four rows of B stay in L1 while every row of A passes them, so B is read from
-     * memory once rather than once per row. Where {@link BlockedDots} serves, the rows pass four
-     * at a time. Each element is the same dot product, so the same bits.
-     */
-    static void productByColumns(int m, int j0, int n, int k, float[] a, int aOff, int aRs, float[] b, int bOff, int bCs,
-                                 float[] c, int cOff, int ldc, boolean accumulate, float[] lanes) {
-        boolean blocked = BlockedDots.AVAILABLE && !accumulate;
-        int j = j0;
-        if (blocked) {
-            for (; j + PANEL <= n; j += PANEL) {
-                int i = 0;
-                for (; i + 4 <= m; i += 4) {
-                    for (int jj = j; jj < j + PANEL; jj += 4) {
-                        int bj = bOff + jj * bCs;
-                        BlockedDots.rows4(k, a, aOff + i * aRs, aRs, b, bj, bCs, L, bj, bCs, c, cOff + i * ldc + jj, ldc);
-                    }
-                }
-                for (; i < m; i++) {
-                    for (int jj = j; jj < j + PANEL; jj += 4) {
-                        four(k, a, aOff + i * aRs, b, bOff + jj * bCs, bCs, c, cOff + i * ldc + jj, false, lanes);
-                    }
-                }
-            }
-        }
-        for (; j + 4 <= n; j += 4) {
-            int bj = bOff + j * bCs;
-            int i = 0;
-            if (blocked) {
-                for (; i + 4 <= m; i += 4) {
-                    BlockedDots.rows4(k, a, aOff + i * aRs, aRs, b, bj, bCs, L, bj, bCs, c, cOff + i * ldc + j, ldc);
-                }
-            }
-            for (; i < m; i++) four(k, a, aOff + i * aRs, b, bj, bCs, c, cOff + i * ldc + j, accumulate, lanes);
-        }
-        for (; j < n; j++) {
-            int bj = bOff + j * bCs;
-            for (int i = 0; i < m; i++) one(k, a, aOff + i * aRs, b, bj, c, cOff + i * ldc + j, accumulate, lanes);
         }
     }
 

@@ -32,37 +32,33 @@ public interface Kernels {
               double[] c, int cOff, int ldc, boolean accumulate);
 
     /**
-     * C = A·Bᵀ, A m×k and B n×k with contiguous rows (leading dimensions lda and ldb): the
-     * product of inference, X·Wᵀ. Each element of C is one dot product summed in an order that
-     * depends on neither m, nor which row it is, nor the thread count, so a row of C has the same
-     * bits computed alone or in any batch; they are the bits {@link #gemm} gives X·Wᵀ for one row.
-     * Uses no per-thread buffers, so any number of threads (virtual ones too) may call it.
+     * W (n × k, rows contiguous from wOff) copied, once for weights that stay fixed (a model
+     * frozen for prediction), into the layout {@link #gemmPackedNT} reads: for the Vector API
+     * kernels, the packed B that {@link #gemm} builds from Wᵀ on every call; for the scalar ones,
+     * W as it is.
      */
-    void rowDots(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                 float[] c, int cOff, int ldc);
-
-    /**
-     * W (n × k, rows contiguous from wOff) copied into the layout {@link #rowDotsPacked} reads,
-     * or null where this implementation has none and reads W as it is ({@link #rowDots}).
-     */
-    default float[] packForRowDots(float[] w, int wOff, int n, int k) {
-        return null;
+    default float[] packTransposed(float[] w, int wOff, int n, int k) {
+        return java.util.Arrays.copyOfRange(w, wOff, wOff + n * k);
     }
 
     /**
-     * {@link #rowDots} (A's rows lda apart, C's n apart) over W as {@link #packForRowDots} laid it
-     * out: the same bits.
+     * C = A·Wᵀ, A m × k (rows lda apart), W n × k as {@link #packTransposed} laid it out, C's rows
+     * ldc apart: the product of inference. Each element is summed in {@link #gemm}'s order for
+     * X·Wᵀ, which depends on neither m, nor which row it is, nor the thread count, so a row of C
+     * has the same bits computed alone or in any batch: those {@link #gemm} gives X·Wᵀ in a
+     * batch of six rows or more (a forward pass in training). Uses no per-thread buffers, so any
+     * number of threads (virtual ones too) may call it.
      */
-    default void rowDotsPacked(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] packed,
-                               float[] c, int cOff) {
-        throw new UnsupportedOperationException(description() + " packs no weights");
+    default void gemmPackedNT(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] packed,
+                              float[] c, int cOff, int ldc) {
+        gemm(par, m, n, k, a, aOff, lda, 1, packed, 0, 1, k, c, cOff, ldc, false);
     }
 
     /**
-     * Compiles the kernels of {@link #rowDots} and {@link #rowDotsPacked}, once per JVM (later
-     * calls return at once). Nothing to do for scalar kernels.
+     * Compiles the kernels of {@link #gemmPackedNT}, once per JVM (later calls return at once).
+     * Nothing to do for scalar kernels.
      */
-    default void warmUpRowDots() {
+    default void warmUpPacked() {
     }
 
     /** c[i, :] += v for each of the m contiguous rows of length n. */

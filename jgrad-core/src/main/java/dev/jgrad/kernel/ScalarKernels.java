@@ -50,13 +50,6 @@ final class ScalarKernels implements Kernels {
         });
     }
 
-    /** The reference gemm itself: each row is one task and each element one sum in order of k. */
-    @Override
-    public void rowDots(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                        float[] c, int cOff, int ldc) {
-        gemm(par, m, n, k, a, aOff, lda, 1, b, bOff, 1, ldb, c, cOff, ldc, false);
-    }
-
     @Override
     public void gemm(Parallel par, int m, int n, int k,
                      double[] a, int aOff, int aRs, int aCs,

@@ -26,35 +26,30 @@ public final class TensorOps {
     }
 
     /**
-     * Z = X·Wᵀ for inference over plain arrays: X rows × k at xOff, W n × k, Z rows × n at zOff,
-     * each row with the bits of a one-row product whatever the batch (see {@link Kernels#rowDots}).
+     * W (n × k, rows contiguous) copied into the layout the chosen kernels' GEMM reads B = Wᵀ in
+     * ({@link Kernels#packTransposed}), for {@link #matmulPackedNT}. For weights that stay fixed,
+     * as a model frozen for prediction.
      */
-    public static void rowDots(Parallel par, int rows, int n, int k, float[] x, int xOff, float[] w, int wOff,
-                               float[] z, int zOff) {
-        K.rowDots(par, rows, n, k, x, xOff, k, w, wOff, k, z, zOff, n);
+    public static float[] packTransposed(float[] w, int n, int k) {
+        return K.packTransposed(w, 0, n, k);
     }
 
     /**
-     * W (n × k, rows contiguous) copied into the layout the chosen kernels read fastest for
-     * {@link #rowDotsPacked}, or null where they have none (then call {@link #rowDots} on W).
-     * For weights that stay fixed, as a model frozen for prediction.
+     * Z = X·Wᵀ for inference over plain arrays: X rows × k at xOff, W n × k packed by
+     * {@link #packTransposed}, Z rows × n at zOff. Each row has the same bits whatever the batch,
+     * and those of {@link #matmulNT} in a batch of six rows or more (see {@link Kernels#gemmPackedNT}).
      */
-    public static float[] packForRowDots(float[] w, int n, int k) {
-        return K.packForRowDots(w, 0, n, k);
+    public static void matmulPackedNT(Parallel par, int rows, int n, int k, float[] x, int xOff, float[] packed,
+                                      float[] z, int zOff) {
+        K.gemmPackedNT(par, rows, n, k, x, xOff, k, packed, z, zOff, n);
     }
 
     /**
-     * Compiles the kernels of {@link #rowDots} and {@link #rowDotsPacked} before they are
-     * needed, once per JVM; for a model about to answer requests.
+     * Compiles the kernels of {@link #matmulPackedNT} before they are needed, once per JVM; for
+     * a model about to answer requests.
      */
-    public static void warmUpRowDots() {
-        K.warmUpRowDots();
-    }
-
-    /** {@link #rowDots} over W packed by {@link #packForRowDots}: the same bits. */
-    public static void rowDotsPacked(Parallel par, int rows, int n, int k, float[] x, int xOff, float[] packed,
-                                     float[] z, int zOff) {
-        K.rowDotsPacked(par, rows, n, k, x, xOff, k, packed, z, zOff);
+    public static void warmUpPacked() {
+        K.warmUpPacked();
     }
 
     /** dW (+)= Δᵀ·X: Δ is B×out, X is B×in, dW is out×in (the weight gradient, same shape as W). */

@@ -17,8 +17,9 @@ import static dev.jgrad.kernel.GemmPacking.packTransposedA;
  * in: over k-blocks in order, each block's partial sum added to C. Threads take disjoint ranges of
  * whole panels, or (few panels per thread) pack A and B together first and then take tiles of
  * rows by one panel, so results do not depend on the thread count. A·Bᵀ with both contiguous
- * along k skips packing where it would not pay: a few rows (inference, {@link FewRowDots}) and
- * fewer columns than one panel (the classifier, {@link VectorDots}) run as dot products of rows.
+ * along k skips packing where it would not pay: a few rows ({@link FewRowDots}) and fewer columns
+ * than one panel (the classifier, {@link VectorDots}) run as dot products of rows. Inference
+ * packs W once instead and runs this class's order over it ({@link PackedGemm}).
  */
 final class VectorGemm {
     static final int L = VectorWidth.L;
@@ -250,7 +251,7 @@ final class VectorGemm {
         }
         FloatGemm g = CALLS.get();
         if (m < FEW_ROWS && aCs == 1 && bRs == 1) {
-            // A few rows against a transposed B (inference, X·Wᵀ): dot products straight from
+            // A few rows against a transposed B (X·Wᵀ): dot products straight from
             // the contiguous rows of A and W beat packing all of W for so little use. Large
             // ones are split by columns of C over the pool; each column is still one dot product.
             int parts = (long) m * n * k < PARALLEL_WORK / 2 || par.threads() == 1 ? 1 : Math.min(par.threads(), n / 4);
@@ -315,38 +316,6 @@ final class VectorGemm {
         } finally {
             g.release();
         }
-    }
-
-    /**
-     * C = A·Bᵀ as {@link FewRowDots} computes it for a few rows, for any number of rows: the bits
-     * of every row are those of the one-row product. Large products are split by columns of C
-     * over the pool. Buffers are allocated per call (a vector's lanes per part), never per
-     * thread, so request threads of a server, virtual ones included, keep nothing.
-     */
-    static void rowDots(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                        float[] c, int cOff, int ldc) {
-        if (m == 0 || n == 0) return;
-        if (k == 0) {
-            for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-            return;
-        }
-        int parts = (long) m * n * k < PARALLEL_WORK / 2 || par.threads() == 1 ? 1 : Math.min(par.threads() * 2, n / 4);
-        if (parts <= 1) {
-            rowDotsPart(m, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-            return;
-        }
-        int p = parts;
-        par.run(p, t -> {
-            int j0 = n * t / p / 4 * 4, j1 = t == p - 1 ? n : n * (t + 1) / p / 4 * 4;
-            rowDotsPart(m, j0, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-        });
-    }
-
-    private static void rowDotsPart(int m, int j0, int j1, int k, float[] a, int aOff, int lda, float[] b, int bOff,
-                                    int ldb, float[] c, int cOff, int ldc) {
-        float[] lanes = new float[L];
-        if (m < FEW_ROWS) FewRowDots.product(m, j0, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false, lanes);
-        else FewRowDots.productByColumns(m, j0, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false, lanes);
     }
 
     private static void block(Scratch s, FloatGemm g, int m0, int m1, int n0, int n1) {

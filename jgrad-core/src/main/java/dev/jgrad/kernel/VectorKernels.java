@@ -18,9 +18,9 @@ final class VectorKernels implements Kernels {
     private static final int L = VectorWidth.L;
     /** Rounds of {@link #warmUp()}: past C2's invocation thresholds for every kernel it calls. */
     private static final int WARM_UP_ROUNDS = 4000;
-    /** Rounds of {@link #warmUpRowDots()}: past C2's thresholds for the blocked kernels. */
-    private static final int ROW_DOTS_WARM_UP_ROUNDS = 3000;
-    private static final java.util.concurrent.atomic.AtomicBoolean ROW_DOTS_WARM = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Rounds of {@link #warmUpPacked()}: past C2's thresholds for the inference kernels. */
+    private static final int PACKED_WARM_UP_ROUNDS = 3000;
+    private static final java.util.concurrent.atomic.AtomicBoolean PACKED_WARM = new java.util.concurrent.atomic.AtomicBoolean();
 
     public VectorKernels() {
         if (FS.vectorBitSize() < 128) {
@@ -65,15 +65,16 @@ final class VectorKernels implements Kernels {
     }
 
     /**
-     * The inference products' kernels, compiled once per JVM: rows of A in eights, fours and
-     * alone, W as it is and packed, full and partial groups of columns, k with and without steps
-     * past the last whole vector. Their blocked kernels are large; run interpreted or by C1 they
-     * are so slow that a model answering at once from many threads made about fifty calls in
-     * three seconds before C2 compiled them (a fraction of a second of one core here).
+     * The inference product's kernels, compiled once per JVM: one row and batches (six rows and
+     * a remainder), whole panels of W and a partial last one, one block of k and two (the branch
+     * that adds a later block's sums to C), and the narrow layer's path. Run interpreted or by C1
+     * vector code is so slow that a model answering at once from many threads made about fifty
+     * calls in three seconds before C2 compiled its kernels (a fraction of a second of one core
+     * here).
      */
     @Override
-    public void warmUpRowDots() {
-        if (!ROW_DOTS_WARM.compareAndSet(false, true)) return;
+    public void warmUpPacked() {
+        if (!PACKED_WARM.compareAndSet(false, true)) return;
         // Every float shape's vector, mask and shuffle classes loaded first: one loaded later (by
         // another pass, at another width) would invalidate what C2 assumed of the abstract
         // vector methods it inlined here, and send the kernels back to the interpreter
@@ -84,18 +85,18 @@ final class VectorKernels implements Kernels {
             float[] out = new float[s.length()];
             v.selectFrom(v, v).blend(v, s.maskAll(true)).rearrange(s.iotaShuffle(0, 1, true)).fma(v, v).intoArray(out, 0, s.maskAll(false));
         }
-        int m = 13, n = 38, kMax = 64;
-        float[] a = new float[m * kMax], b = new float[n * kMax], c = new float[m * n];
+        // Four whole panels and a partial one; two blocks of k from VectorGemm.KC + 1 steps.
+        int m = 7, n = 4 * VectorGemm.NR + 3, narrow = 10, kShort = 61, kLong = VectorGemm.KC + 1;
+        float[] a = new float[m * kLong], b = new float[n * kLong], c = new float[m * n];
         try (Parallel one = Parallel.create(1)) {
-            float[][] packed = {packForRowDots(b, 0, n, 61), packForRowDots(b, 0, n, kMax)};
-            for (int i = 0; i < ROW_DOTS_WARM_UP_ROUNDS; i++) {
-                int k = i % 2 == 0 ? 61 : kMax;
-                rowDots(one, m, n, k, a, 0, k, b, 0, k, c, 0, n);
-                rowDots(one, 1, n, k, a, 0, k, b, 0, k, c, 0, n);
-                if (packed[0] != null) {
-                    rowDotsPacked(one, m, n, k, a, 0, k, packed[i % 2], c, 0);
-                    rowDotsPacked(one, 1, n, k, a, 0, k, packed[i % 2], c, 0);
-                }
+            float[][] packed = {packTransposed(b, 0, n, kShort), packTransposed(b, 0, n, kLong)};
+            float[] packedNarrow = packTransposed(b, 0, narrow, kShort);
+            for (int i = 0; i < PACKED_WARM_UP_ROUNDS; i++) {
+                int which = i % 4 == 3 ? 1 : 0, k = which == 1 ? kLong : kShort;
+                gemmPackedNT(one, m, n, k, a, 0, k, packed[which], c, 0, n);
+                gemmPackedNT(one, 1, n, k, a, 0, k, packed[which], c, 0, n);
+                gemmPackedNT(one, m, narrow, kShort, a, 0, kShort, packedNarrow, c, 0, narrow);
+                gemmPackedNT(one, 1, narrow, kShort, a, 0, kShort, packedNarrow, c, 0, narrow);
             }
         }
     }
@@ -122,20 +123,14 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void rowDots(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                        float[] c, int cOff, int ldc) {
-        VectorGemm.rowDots(par, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    public float[] packTransposed(float[] w, int wOff, int n, int k) {
+        return PackedGemm.pack(w, wOff, n, k);
     }
 
     @Override
-    public float[] packForRowDots(float[] w, int wOff, int n, int k) {
-        return BlockedDots.AVAILABLE ? PackedRowDots.pack(w, wOff, n, k) : null;
-    }
-
-    @Override
-    public void rowDotsPacked(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] packed,
-                              float[] c, int cOff) {
-        PackedRowDots.product(par, m, n, k, a, aOff, lda, packed, c, cOff, n);
+    public void gemmPackedNT(Parallel par, int m, int n, int k, float[] a, int aOff, int lda, float[] packed,
+                             float[] c, int cOff, int ldc) {
+        PackedGemm.product(par, m, n, k, a, aOff, lda, packed, c, cOff, ldc);
     }
 
     @Override

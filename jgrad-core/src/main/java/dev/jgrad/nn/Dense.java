@@ -160,21 +160,21 @@ public final class Dense implements ActivatedLayer {
     }
 
     /**
-     * Evaluation forward over a copy of W and b: Z = X·Wᵀ row by row, then the bias and f as
-     * above. W is copied into the kernels' packed layout where they have one (read as one
-     * stream: the same bits, faster for one sample).
+     * Evaluation forward over a copy of W and b: Z = X·Wᵀ, then the bias and f as above. W is
+     * packed once into the layout the kernels' GEMM packs Wᵀ into on every training step, and Z
+     * summed in the GEMM's order: each row has the same bits in any batch, and those of
+     * {@link #forward} in a batch of six rows or more.
      */
     @Override
     public InferenceLayer inference() {
         float[] wCopy = new float[out * in], bCopy = new float[out];
         for (int i = 0; i < wCopy.length; i++) wCopy[i] = (float) w.get(i);
         for (int i = 0; i < out; i++) bCopy[i] = (float) b.get(i);
-        float[] packed = TensorOps.packForRowDots(wCopy, out, in);
-        return new Inference(in, out, activation, packed != null ? packed : wCopy, packed != null, bCopy);
+        return new Inference(in, out, activation, TensorOps.packTransposed(wCopy, out, in), bCopy);
     }
 
-    /** Dense's {@link InferenceLayer}: immutable, so shared by every thread. W is packed or as the layer keeps it. */
-    private record Inference(int inputSize, int outputSize, Activation activation, float[] w, boolean packed, float[] b)
+    /** Dense's {@link InferenceLayer}: immutable, so shared by every thread. W packed by {@link TensorOps#packTransposed}. */
+    private record Inference(int inputSize, int outputSize, Activation activation, float[] packedW, float[] b)
             implements InferenceLayer {
         @Override
         public int scratchSize(int rows) {
@@ -184,8 +184,7 @@ public final class Dense implements ActivatedLayer {
         @Override
         public void forward(Parallel par, float[] x, int xOff, int rows, float[] y, int yOff, float[] scratch) {
             Shape shape = Shape.of(rows, outputSize);
-            if (packed) TensorOps.rowDotsPacked(par, rows, outputSize, inputSize, x, xOff, w, scratch, 0);   // Z = X Wᵀ
-            else TensorOps.rowDots(par, rows, outputSize, inputSize, x, xOff, w, 0, scratch, 0);
+            TensorOps.matmulPackedNT(par, rows, outputSize, inputSize, x, xOff, packedW, scratch, 0);   // Z = X Wᵀ
             activation.forwardWithBias(new FloatTensor(scratch, 0, shape),                               //   + 1 bᵀ, then Y = f(Z)
                     new FloatTensor(b, 0, Shape.of(outputSize)), new FloatTensor(y, yOff, shape));
         }

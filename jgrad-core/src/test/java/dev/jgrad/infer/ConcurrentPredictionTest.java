@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * One model hammered by 32 threads at once, each asking for batches of 1 to 300 random rows of
  * a fixed pool, every answer compared bit for bit with the pool's answers computed beforehand
- * by one thread, one row at a time. Shared buffers between callers would mix answers; a batch
+ * by one thread, by Sequential one row at a time. Shared buffers between callers would mix answers; a batch
  * dependent kernel would change bits.
  */
 class ConcurrentPredictionTest {
@@ -44,7 +44,7 @@ class ConcurrentPredictionTest {
             int w = model.inputSize(), o = model.outputSize();
             float[] inputs = PredictorTest.gaussian(POOL * w, 77);
             float[][] reference = new float[POOL][];
-            for (int r = 0; r < POOL; r++) reference[r] = PredictorTest.alone(net, inputs, r);
+            for (int r = 0; r < POOL; r++) reference[r] = PredictorTest.reference(net, inputs, r);
             AtomicLong rows = new AtomicLong(), calls = new AtomicLong();
             AtomicReference<String> wrong = new AtomicReference<>();
             long end = System.nanoTime() + MILLIS * 1_000_000;

@@ -32,14 +32,24 @@ class PredictorTest {
         return x;
     }
 
-    /** Sequential's evaluation forward of one row: the reference every answer is held to. */
-    static float[] alone(Sequential net, float[] x, int row) {
+    /**
+     * Sequential's evaluation forward of one row in a batch of {@value #BATCH} (the row six
+     * times over): the reference every answer is held to. From six rows on Sequential's X·Wᵀ
+     * runs the packed GEMM, whose order the inference product follows (below six it takes dot
+     * products of rows, another order).
+     */
+    static float[] reference(Sequential net, float[] x, int row) {
         int w = net.inputSize();
-        Tensor y = net.forward(new FloatTensor(java.util.Arrays.copyOfRange(x, row * w, (row + 1) * w), 0, Shape.of(1, w)));
-        float[] out = new float[y.size()];
+        float[] batch = new float[BATCH * w];
+        for (int r = 0; r < BATCH; r++) System.arraycopy(x, row * w, batch, r * w, w);
+        Tensor y = net.forward(new FloatTensor(batch, 0, Shape.of(BATCH, w)));
+        float[] out = new float[y.cols()];
         for (int i = 0; i < out.length; i++) out[i] = (float) y.get(i);
         return out;
     }
+
+    /** Rows of the batch {@link #reference} runs. */
+    static final int BATCH = 6;
 
     /** Widths with a tail of k past whole vectors and output columns past whole groups of four. */
     static Sequential network(Parallel par) {
@@ -48,31 +58,43 @@ class PredictorTest {
     }
 
     @Test
-    void everyRowOfAnyBatchHasTheBitsOfSequentialOnThatRowAlone() {
-        try (Parallel par = Parallel.create(2)) {
-            Sequential net = network(par);
-            Predictor p = InferenceModel.of(net).predictor();
-            for (int rows : new int[]{1, 2, 5, 6, 7, 64, 300, 513}) {
-                float[] x = gaussian(rows * 37, rows);
-                float[] y = p.predict(x, rows);
-                for (int r = 0; r < rows; r++) {
-                    float[] want = alone(net, x, r);
-                    float[] got = java.util.Arrays.copyOfRange(y, r * 10, r * 10 + 10);
-                    assertArrayEquals(want, got, "batch of " + rows + ", row " + r);
+    void everyRowOfAnyBatchHasTheBitsOfSequentialOnThatRow() {
+        // Every batch size from 1 to 40 (each remainder of the six-row tiles, one and two
+        // threads) and larger ones past a chunk.
+        for (int threads : new int[]{1, 2}) {
+            try (Parallel par = Parallel.create(threads)) {
+                Sequential net = network(par);
+                Predictor p = InferenceModel.of(net).predictor();
+                float[] pool = gaussian(600 * 37, 21);
+                float[][] want = new float[600][];
+                for (int r = 0; r < 600; r++) want[r] = reference(net, pool, r);
+                int[] big = {64, 127, 128, 129, 255, 257, 300, 513};
+                for (int i = 0; i < 40 + big.length; i++) {
+                    int rows = i < 40 ? i + 1 : big[i - 40];
+                    int from = (rows * 7) % (600 - rows);
+                    float[] y = p.predict(java.util.Arrays.copyOfRange(pool, from * 37, (from + rows) * 37), rows);
+                    for (int r = 0; r < rows; r++) {
+                        float[] got = java.util.Arrays.copyOfRange(y, r * 10, r * 10 + 10);
+                        assertArrayEquals(want[from + r], got, threads + " thread(s), batch of " + rows + ", row " + r);
+                    }
                 }
             }
         }
     }
 
     @Test
-    void aBatchOfAFewRowsIsSequentialsBatchToTheBit() {
-        // Below six rows Sequential's own X·Wᵀ takes the same dot products: whole batches agree.
+    void aBatchOfSixRowsOrMoreIsSequentialsBatchToTheBit() {
+        // Sequential's X·Wᵀ on such a batch is the packed GEMM: whole batches agree.
         Sequential net = network(Parallel.common());
         Predictor p = InferenceModel.of(net).predictor();
-        float[] x = gaussian(5 * 37, 3);
-        Tensor y = net.forward(new FloatTensor(x, 0, Shape.of(5, 37)));
-        float[] got = p.predict(x, 5);
-        for (int i = 0; i < got.length; i++) assertEquals(Float.floatToIntBits((float) y.get(i)), Float.floatToIntBits(got[i]), "element " + i);
+        for (int rows : new int[]{6, 7, 13, 128}) {
+            float[] x = gaussian(rows * 37, rows);
+            Tensor y = net.forward(new FloatTensor(x, 0, Shape.of(rows, 37)));
+            float[] got = p.predict(x, rows);
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(Float.floatToIntBits((float) y.get(i)), Float.floatToIntBits(got[i]), rows + " rows, element " + i);
+            }
+        }
     }
 
     @Test
@@ -84,7 +106,7 @@ class PredictorTest {
         net.parameterBuffer().set(0, 100);
         net.parameterBuffer().set(40, -100);
         assertArrayEquals(before, m.predict(x));
-        assertNotEquals(before[0], alone(net, x, 0)[0]);
+        assertNotEquals(before[0], reference(net, x, 0)[0]);
     }
 
     @Test
@@ -102,14 +124,15 @@ class PredictorTest {
         Predictor p = m.predictor();
         float[] y = p.predict(data, 40);
         Tensor want = ModelFile.load(file).predict(new FloatTensor(java.util.Arrays.copyOf(data, 40 * 6), 0, Shape.of(40, 6)));
+        int[] classes = Model.argmax(want);
         for (int r = 0; r < 40; r++) {
-            // Model.predict runs Sequential's batch; compare row by row against its one-row form.
-            Tensor one = ModelFile.load(file).predict(new FloatTensor(java.util.Arrays.copyOfRange(data, r * 6, r * 6 + 6), 0, Shape.of(1, 6)));
+            // Model.predict runs Sequential's batch of 40; one row alone must answer the same.
+            float[] one = p.predict(java.util.Arrays.copyOfRange(data, r * 6, r * 6 + 6));
             for (int j = 0; j < 3; j++) {
-                assertEquals(Float.floatToIntBits((float) one.get(j)), Float.floatToIntBits(y[r * 3 + j]), "row " + r + " class " + j);
-                assertEquals(want.get(r * 3 + j), y[r * 3 + j], 1e-6);
+                assertEquals(Float.floatToIntBits((float) want.get(r * 3 + j)), Float.floatToIntBits(y[r * 3 + j]), "row " + r + " class " + j);
+                assertEquals(Float.floatToIntBits(y[r * 3 + j]), Float.floatToIntBits(one[j]), "row " + r + " alone, class " + j);
             }
-            assertEquals(Model.argmax(one)[0], p.classify(java.util.Arrays.copyOfRange(data, r * 6, r * 6 + 6)));
+            assertEquals(classes[r], p.classify(java.util.Arrays.copyOfRange(data, r * 6, r * 6 + 6)));
         }
     }
 
@@ -123,9 +146,9 @@ class PredictorTest {
             float[] train = gaussian(30 * 12, 8);
             for (int i = 0; i < 3; i++) net.forward(new FloatTensor(train, 0, Shape.of(30, 12)), true);
             Predictor p = InferenceModel.of(net).predictor();
-            float[] x = gaussian(3 * 12, 1);
-            float[] y = p.predict(x, 3);
-            Tensor want = net.forward(new FloatTensor(x, 0, Shape.of(3, 12)));
+            float[] x = gaussian(7 * 12, 1);
+            float[] y = p.predict(x, 7);
+            Tensor want = net.forward(new FloatTensor(x, 0, Shape.of(7, 12)));
             for (int i = 0; i < y.length; i++) assertEquals(Float.floatToIntBits((float) want.get(i)), Float.floatToIntBits(y[i]), "element " + i);
         }
     }
