@@ -19,6 +19,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread and back, which on a machine with few cores was what lengthened the tail (each hand-off
  * is a wake-up that may wait for a core).
  *
+ * <p>The window waits only for requests that exist: a leader stops waiting as soon as no request
+ * is {@linkplain InFlight in flight} at the HTTP layer (every one accepted has joined a batch or
+ * is done), as well as when its batch is full or the window ends. With one client nothing else
+ * is ever in flight, so its requests never wait; under load the window still gathers the
+ * requests being read while a batch forms.
+ *
  * <p>Each row's answer has the bits it would have alone ({@link InferenceModel}; with jgrad's
  * {@link Backend}), so merging changes nothing a client sees but the time. Memory is bounded:
  * the queue holds one job per waiting request, each lane one buffer of the largest batch; a
@@ -63,6 +69,7 @@ final class Batcher implements AutoCloseable {
 
     private final String name;
     private final Metrics metrics;
+    private final InFlight inFlight;
     private final long windowNanos;
     private final int maxRows;
     private final int width;
@@ -73,22 +80,28 @@ final class Batcher implements AutoCloseable {
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
     private final ArrayDeque<Lane> idle = new ArrayDeque<>();
     private int queuedRows;
-    /** The leader waiting in its window for more rows, and the rows it holds; null if none. */
-    private Thread windowLeader;
+    /**
+     * The leader waiting in its window for more rows; null if none. Written under lock, read
+     * without it by {@link #nothingInFlight()}.
+     */
+    private volatile Thread windowLeader;
+    /** The rows the window leader holds. */
     private int windowRows;
     private boolean draining;
     private boolean closed;
 
-    Batcher(String name, InferenceModel model, Backend backend, Metrics metrics, long windowMicros, int maxRows) {
-        this(name, model, backend, metrics, windowMicros, maxRows, Runtime.getRuntime().availableProcessors());
+    Batcher(String name, InferenceModel model, Backend backend, Metrics metrics, InFlight inFlight, long windowMicros, int maxRows) {
+        this(name, model, backend, metrics, inFlight, windowMicros, maxRows, Runtime.getRuntime().availableProcessors());
     }
 
-    Batcher(String name, InferenceModel model, Backend backend, Metrics metrics, long windowMicros, int maxRows, int lanes) {
+    Batcher(String name, InferenceModel model, Backend backend, Metrics metrics, InFlight inFlight, long windowMicros, int maxRows,
+            int lanes) {
         if (windowMicros < 0) throw new IllegalArgumentException("the batching window must not be negative: " + windowMicros);
         if (maxRows < 1) throw new IllegalArgumentException("the largest batch must be at least 1 row: " + maxRows);
         if (lanes < 1) throw new IllegalArgumentException("at least one lane: " + lanes);
         this.name = name;
         this.metrics = metrics;
+        this.inFlight = inFlight;
         this.windowNanos = windowMicros * 1000;
         this.maxRows = maxRows;
         this.width = model.inputSize();
@@ -96,10 +109,15 @@ final class Batcher implements AutoCloseable {
         // A lane per core: one pass at a time would hold the arithmetic to one core while the
         // other only reads and writes JSON.
         for (int i = 0; i < lanes; i++) idle.push(new Lane(backend.open(model), maxRows, width, outputs));
+        inFlight.register(this);
     }
 
-    /** The answers for {@code rows} checked rows, once the pass that holds them has run. */
-    float[] predict(float[] x, int rows) throws InterruptedException {
+    /**
+     * The answers for {@code rows} checked rows, once the pass that holds them has run. The
+     * request's {@code arrival} (if it has one) is left once its rows are queued: from then on
+     * no leader waits for it, it is in the queue.
+     */
+    float[] predict(float[] x, int rows, InFlight.Arrival arrival) throws InterruptedException {
         Job job = new Job(x, rows, Thread.currentThread());
         Lane lane;
         lock.lock();
@@ -114,6 +132,8 @@ final class Batcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        // After the rows are queued: a leader woken because nothing is in flight finds them.
+        if (arrival != null) arrival.leave();
         while (true) {
             if (lane != null) {
                 lead(lane, job);
@@ -187,6 +207,10 @@ final class Batcher implements AutoCloseable {
                 try {
                     while (true) {
                         windowRows = rows;
+                        // Read after windowLeader is set: a request that leaves later sees the
+                        // leader and wakes it (InFlight.Arrival.leave), so none is waited for
+                        // once gone. Nothing on its way: no one can join, waiting is only delay.
+                        if (inFlight.count() == 0) break;
                         long left = deadline - System.nanoTime();
                         if (left <= 0) break;
                         lock.unlock();
@@ -211,6 +235,13 @@ final class Batcher implements AutoCloseable {
         }
         if (wake != null) LockSupport.unpark(wake.thread);
         return true;
+    }
+
+    /** Nothing is in flight any more: the leader in its window (if any) stops waiting. Any thread, no lock. */
+    void nothingInFlight() {
+        Thread t = windowLeader;
+        // Perhaps no longer the leader by now: an unpark to spare is harmless, every park rechecks.
+        if (t != null) LockSupport.unpark(t);
     }
 
     /** Moves queued jobs into the batch while they fit. Under lock. */
