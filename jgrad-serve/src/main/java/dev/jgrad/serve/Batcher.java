@@ -19,11 +19,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread and back, which on a machine with few cores was what lengthened the tail (each hand-off
  * is a wake-up that may wait for a core).
  *
- * <p>The window waits only for requests that exist: a leader stops waiting as soon as no request
- * is {@linkplain InFlight in flight} at the HTTP layer (every one accepted has joined a batch or
- * is done), as well as when its batch is full or the window ends. With one client nothing else
- * is ever in flight, so its requests never wait; under load the window still gathers the
- * requests being read while a batch forms.
+ * <p>The window waits only when another request may come: a leader opens it only if some work
+ * is {@linkplain InFlight in flight} at the HTTP layer (a connection's task waiting for a thread,
+ * or a request being read or parsed, not yet queued nor answered) when its batch forms. With one
+ * client nothing else is ever in flight, so its requests never wait. Once open, the window runs
+ * to its end (or a full batch): under load it is what lets the requests waiting for a core run
+ * and join (docs/SERVING.md).
  *
  * <p>Each row's answer has the bits it would have alone ({@link InferenceModel}; with jgrad's
  * {@link Backend}), so merging changes nothing a client sees but the time. Memory is bounded:
@@ -80,12 +81,8 @@ final class Batcher implements AutoCloseable {
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
     private final ArrayDeque<Lane> idle = new ArrayDeque<>();
     private int queuedRows;
-    /**
-     * The leader waiting in its window for more rows; null if none. Written under lock, read
-     * without it by {@link #nothingInFlight()}.
-     */
-    private volatile Thread windowLeader;
-    /** The rows the window leader holds. */
+    /** The leader waiting in its window for more rows, and the rows it holds; null if none. */
+    private Thread windowLeader;
     private int windowRows;
     private boolean draining;
     private boolean closed;
@@ -109,13 +106,12 @@ final class Batcher implements AutoCloseable {
         // A lane per core: one pass at a time would hold the arithmetic to one core while the
         // other only reads and writes JSON.
         for (int i = 0; i < lanes; i++) idle.push(new Lane(backend.open(model), maxRows, width, outputs));
-        inFlight.register(this);
     }
 
     /**
      * The answers for {@code rows} checked rows, once the pass that holds them has run. The
      * request's {@code arrival} (if it has one) is left once its rows are queued: from then on
-     * no leader waits for it, it is in the queue.
+     * it is no reason to open a window, it is in the queue.
      */
     float[] predict(float[] x, int rows, InFlight.Arrival arrival) throws InterruptedException {
         Job job = new Job(x, rows, Thread.currentThread());
@@ -132,7 +128,7 @@ final class Batcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        // After the rows are queued: a leader woken because nothing is in flight finds them.
+        // Queued now, and before this thread may lead: its own arrival opens no window.
         if (arrival != null) arrival.leave();
         while (true) {
             if (lane != null) {
@@ -201,16 +197,13 @@ final class Batcher implements AutoCloseable {
             queuedRows -= first.rows;
             batch.add(first);
             int rows = take(batch, first.rows);
-            if (windowNanos > 0 && rows < maxRows && !draining && fits(rows)) {
+            // Nothing on its way: no request could join, a window would only delay this one.
+            if (windowNanos > 0 && rows < maxRows && !draining && fits(rows) && inFlight.count() > 0) {
                 long deadline = System.nanoTime() + windowNanos;
                 windowLeader = Thread.currentThread();
                 try {
                     while (true) {
                         windowRows = rows;
-                        // Read after windowLeader is set: a request that leaves later sees the
-                        // leader and wakes it (InFlight.Arrival.leave), so none is waited for
-                        // once gone. Nothing on its way: no one can join, waiting is only delay.
-                        if (inFlight.count() == 0) break;
                         long left = deadline - System.nanoTime();
                         if (left <= 0) break;
                         lock.unlock();
@@ -235,13 +228,6 @@ final class Batcher implements AutoCloseable {
         }
         if (wake != null) LockSupport.unpark(wake.thread);
         return true;
-    }
-
-    /** Nothing is in flight any more: the leader in its window (if any) stops waiting. Any thread, no lock. */
-    void nothingInFlight() {
-        Thread t = windowLeader;
-        // Perhaps no longer the leader by now: an unpark to spare is harmless, every park rechecks.
-        if (t != null) LockSupport.unpark(t);
     }
 
     /** Moves queued jobs into the batch while they fit. Under lock. */

@@ -63,7 +63,23 @@ public final class InferenceServer implements AutoCloseable {
         // platform thread, and its wake-up is a continuation resubmitted to a carrier. Platform
         // request threads measured no better (docs/SERVING.md) and would cap the requests
         // waiting at once at the pool's size.
-        pool.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        //
+        // A task handed to them (a connection with bytes to read) counts as in flight until it
+        // runs: under load the requests that exist mostly wait here, for a core, and a batching
+        // window that waits for them lets them run and join; with one client there is none.
+        java.util.concurrent.Executor virtual = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        pool.setVirtualThreadsExecutor(task -> {
+            InFlight.Arrival waiting = api.arrive();
+            try {
+                virtual.execute(() -> {
+                    waiting.leave();
+                    task.run();
+                });
+            } catch (RuntimeException | Error e) {
+                waiting.leave();
+                throw e;
+            }
+        });
         server = new Server(pool);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
