@@ -4,9 +4,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The requests on their way to a batcher: handed to the HTTP server's threads (waiting for one
- * to run, headers or body being read, parsed), not yet queued for a pass. A batching leader opens its window only if this is above
- * zero: with nothing on its way, no request can join its batch, and waiting would only add the
- * window to every answer (with one client, to all of them).
+ * to run, headers or body being read, parsed), not yet queued for a pass. A batching leader
+ * opens its window only if this is above zero: with nothing on its way, no request can join its
+ * batch, and waiting would only add the window to every answer (with one client, to all).
  *
  * <p>Each request holds one {@link Arrival}, taken when the HTTP layer accepts it and left
  * either when the batcher has queued its rows or, whatever happened instead (a 4xx, an

@@ -97,8 +97,8 @@ public final class InferenceApi implements AutoCloseable {
     }
 
     /**
-     * A request accepted by the HTTP layer, before its body is read: batching windows wait for
-     * it until it is queued for a pass. Leave it (close) when the request is done, whatever
+     * A request accepted by the HTTP layer, before its body is read: until it is queued for a
+     * pass, a batching window opens for it. Leave it (close) when the request is done, whatever
      * happened; {@link #handle(String, String, byte[], int, InFlight.Arrival)} leaves it earlier.
      */
     InFlight.Arrival arrive() {
@@ -113,7 +113,7 @@ public final class InferenceApi implements AutoCloseable {
     /**
      * Answers one request; {@code body[0 .. length)} is its body. Never throws for anything a
      * client sends: faults become 4xx answers, and an internal failure a 500 with its message.
-     * Batching windows wait for the request from this call on, while it is parsed.
+     * A batching window opens for the request from this call on, while it is parsed.
      */
     public Answer handle(String method, String path, byte[] body, int length) {
         try (InFlight.Arrival arrival = inFlight.arrive()) {
