@@ -8,6 +8,7 @@
 #   jgrad-bench/scripts/serve-bench.sh MODEL soak [SECONDS]   valid and invalid requests side by side (default 300 s)
 #   KINDS="jetty ort" ...                                     some servers only (default: jetty ort jdk)
 #   WINDOW=100 ...                                            the batching window in µs (default 200)
+#   JGRAD_JAR=/tmp/base.jar ...                               jetty from another build's jgrad.jar (a change side by side)
 # Needs wrk (apt-get install wrk), the Fashion-MNIST files (apt-get install dataset-fashion-mnist)
 # and, for ort, ONNX Runtime's jar in ~/.m2 (Maven fetches it when jgrad-bench builds).
 set -euo pipefail
@@ -43,7 +44,7 @@ LUA
 start_server() { # kind batching
   if [ "$1" = jetty ]; then
     local b=--batching; [ "$2" = on ] || b=--no-batching
-    "${java[@]}" -jar "$here/jgrad-cli/target/jgrad.jar" serve --model "$model" --port $port $b --batch-window-us "$window" >"$work/server.log" 2>&1 &
+    "${java[@]}" -jar "${JGRAD_JAR:-$here/jgrad-cli/target/jgrad.jar}" serve --model "$model" --port $port $b --batch-window-us "$window" >"$work/server.log" 2>&1 &
   elif [ "$1" = ort ]; then
     "${java[@]}" --enable-native-access=ALL-UNNAMED -cp "$here/jgrad-bench/target/jgrad-bench.jar:$ort_jar" \
       dev.jgrad.bench.ServeBench ort "$model" $port "$2" "$window" >"$work/server.log" 2>&1 &
@@ -114,6 +115,7 @@ LUA
   exit 0
 fi
 
+[ -n "${JGRAD_JAR:-}" ] && echo "# jetty: $JGRAD_JAR"
 echo "# batching window ${window} us; load1: the 1-minute load average just before the cell"
 printf '%-6s %-9s %5s %10s %9s %9s %7s %12s %6s\n' server batching conc 'req/s' 'p50 ms' 'p99 ms' errors 'req/CPU-s' load1
 echo "# req/CPU-s: requests per CPU-second the server process used during the run"

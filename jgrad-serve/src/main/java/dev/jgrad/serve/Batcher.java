@@ -19,6 +19,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * thread and back, which on a machine with few cores was what lengthened the tail (each hand-off
  * is a wake-up that may wait for a core).
  *
+ * <p>The window waits only when another request may come: a leader opens it only if some work
+ * is {@linkplain InFlight in flight} at the HTTP layer (a connection's task waiting for a thread,
+ * or a request being read or parsed, not yet queued nor answered) when its batch forms. With one
+ * client nothing else is ever in flight, so its requests never wait. Once open, the window runs
+ * to its end (or a full batch): under load it is what lets the requests waiting for a core run
+ * and join (docs/SERVING.md).
+ *
  * <p>Each row's answer has the bits it would have alone ({@link InferenceModel}; with jgrad's
  * {@link Backend}), so merging changes nothing a client sees but the time. Memory is bounded:
  * the queue holds one job per waiting request, each lane one buffer of the largest batch; a
@@ -63,6 +70,7 @@ final class Batcher implements AutoCloseable {
 
     private final String name;
     private final Metrics metrics;
+    private final InFlight inFlight;
     private final long windowNanos;
     private final int maxRows;
     private final int width;
@@ -79,16 +87,18 @@ final class Batcher implements AutoCloseable {
     private boolean draining;
     private boolean closed;
 
-    Batcher(String name, InferenceModel model, Backend backend, Metrics metrics, long windowMicros, int maxRows) {
-        this(name, model, backend, metrics, windowMicros, maxRows, Runtime.getRuntime().availableProcessors());
+    Batcher(String name, InferenceModel model, Backend backend, Metrics metrics, InFlight inFlight, long windowMicros, int maxRows) {
+        this(name, model, backend, metrics, inFlight, windowMicros, maxRows, Runtime.getRuntime().availableProcessors());
     }
 
-    Batcher(String name, InferenceModel model, Backend backend, Metrics metrics, long windowMicros, int maxRows, int lanes) {
+    Batcher(String name, InferenceModel model, Backend backend, Metrics metrics, InFlight inFlight, long windowMicros, int maxRows,
+            int lanes) {
         if (windowMicros < 0) throw new IllegalArgumentException("the batching window must not be negative: " + windowMicros);
         if (maxRows < 1) throw new IllegalArgumentException("the largest batch must be at least 1 row: " + maxRows);
         if (lanes < 1) throw new IllegalArgumentException("at least one lane: " + lanes);
         this.name = name;
         this.metrics = metrics;
+        this.inFlight = inFlight;
         this.windowNanos = windowMicros * 1000;
         this.maxRows = maxRows;
         this.width = model.inputSize();
@@ -98,8 +108,12 @@ final class Batcher implements AutoCloseable {
         for (int i = 0; i < lanes; i++) idle.push(new Lane(backend.open(model), maxRows, width, outputs));
     }
 
-    /** The answers for {@code rows} checked rows, once the pass that holds them has run. */
-    float[] predict(float[] x, int rows) throws InterruptedException {
+    /**
+     * The answers for {@code rows} checked rows, once the pass that holds them has run. The
+     * request's {@code arrival} (if it has one) is left once its rows are queued: from then on
+     * it is no reason to open a window, it is in the queue.
+     */
+    float[] predict(float[] x, int rows, InFlight.Arrival arrival) throws InterruptedException {
         Job job = new Job(x, rows, Thread.currentThread());
         Lane lane;
         lock.lock();
@@ -114,6 +128,8 @@ final class Batcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        // Queued now, and before this thread may lead: its own arrival opens no window.
+        if (arrival != null) arrival.leave();
         while (true) {
             if (lane != null) {
                 lead(lane, job);
@@ -181,7 +197,8 @@ final class Batcher implements AutoCloseable {
             queuedRows -= first.rows;
             batch.add(first);
             int rows = take(batch, first.rows);
-            if (windowNanos > 0 && rows < maxRows && !draining && fits(rows)) {
+            // Nothing on its way: no request could join, a window would only delay this one.
+            if (windowNanos > 0 && rows < maxRows && !draining && fits(rows) && inFlight.count() > 0) {
                 long deadline = System.nanoTime() + windowNanos;
                 windowLeader = Thread.currentThread();
                 try {

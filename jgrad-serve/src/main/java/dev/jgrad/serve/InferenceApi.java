@@ -38,12 +38,14 @@ public final class InferenceApi implements AutoCloseable {
     private final Map<String, ServedModel> models;
     private final Metrics metrics;
     private final ServerConfig config;
+    private final InFlight inFlight;
     private volatile boolean ready = true;
 
-    private InferenceApi(Map<String, ServedModel> models, Metrics metrics, ServerConfig config) {
+    private InferenceApi(Map<String, ServedModel> models, Metrics metrics, ServerConfig config, InFlight inFlight) {
         this.models = Map.copyOf(models);
         this.metrics = metrics;
         this.config = config;
+        this.inFlight = inFlight;
     }
 
     /**
@@ -62,9 +64,10 @@ public final class InferenceApi implements AutoCloseable {
     public static InferenceApi open(Map<String, InferenceModel> byName, ServerConfig config, Backend backend) {
         if (byName.isEmpty()) throw new IllegalArgumentException("no model to serve");
         Metrics metrics = new Metrics();
+        InFlight inFlight = new InFlight();
         Map<String, ServedModel> served = new java.util.LinkedHashMap<>();
-        byName.forEach((n, m) -> served.put(n, new ServedModel(n, m, config, metrics, backend)));
-        return new InferenceApi(served, metrics, config);
+        byName.forEach((n, m) -> served.put(n, new ServedModel(n, m, config, metrics, inFlight, backend)));
+        return new InferenceApi(served, metrics, config, inFlight);
     }
 
     /** The counters behind {@code /metrics}. */
@@ -94,13 +97,35 @@ public final class InferenceApi implements AutoCloseable {
     }
 
     /**
+     * A request accepted by the HTTP layer, before its body is read: until it is queued for a
+     * pass, a batching window opens for it. Leave it (close) when the request is done, whatever
+     * happened; {@link #handle(String, String, byte[], int, InFlight.Arrival)} leaves it earlier.
+     */
+    InFlight.Arrival arrive() {
+        return inFlight.arrive();
+    }
+
+    /** Requests accepted and not yet queued for a pass nor done (for tests). */
+    int inFlight() {
+        return inFlight.count();
+    }
+
+    /**
      * Answers one request; {@code body[0 .. length)} is its body. Never throws for anything a
      * client sends: faults become 4xx answers, and an internal failure a 500 with its message.
+     * A batching window opens for the request from this call on, while it is parsed.
      */
     public Answer handle(String method, String path, byte[] body, int length) {
+        try (InFlight.Arrival arrival = inFlight.arrive()) {
+            return handle(method, path, body, length, arrival);
+        }
+    }
+
+    /** Answers one request that {@link #arrive()} counted; leaves its arrival when it is queued or answered. */
+    Answer handle(String method, String path, byte[] body, int length, InFlight.Arrival arrival) {
         Answer a;
         try {
-            a = route(method, path, body, length);
+            a = route(method, path, body, length, arrival);
         } catch (ApiError e) {
             a = Answer.json(e.status(), e.toJson());
         } catch (InterruptedException e) {
@@ -109,6 +134,8 @@ public final class InferenceApi implements AutoCloseable {
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             a = Answer.json(500, new ApiError(500, null, "internal error: " + m).toJson());
+        } finally {
+            arrival.leave();
         }
         metrics.http(a.status());
         return a;
@@ -120,7 +147,7 @@ public final class InferenceApi implements AutoCloseable {
         return Answer.json(e.status(), e.toJson());
     }
 
-    private Answer route(String method, String path, byte[] body, int length) throws InterruptedException {
+    private Answer route(String method, String path, byte[] body, int length, InFlight.Arrival arrival) throws InterruptedException {
         int q = path.indexOf('?');
         if (q >= 0) path = path.substring(0, q);
         if (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
@@ -171,7 +198,7 @@ public final class InferenceApi implements AutoCloseable {
             }
             case "infer" -> {
                 if (!method.equals("POST")) throw new ApiError(405, null, "infer takes POST, not " + method);
-                yield infer(m, body, length);
+                yield infer(m, body, length, arrival);
             }
             default -> throw new ApiError(404, null, "no such route: " + path);
         };
@@ -209,14 +236,14 @@ public final class InferenceApi implements AutoCloseable {
         return sb.append('}').toString();
     }
 
-    private Answer infer(ServedModel m, byte[] body, int length) throws InterruptedException {
+    private Answer infer(ServedModel m, byte[] body, int length, InFlight.Arrival arrival) throws InterruptedException {
         long start = System.nanoTime();
         boolean ok = false;
         int rows = 0;
         try {
             InferRequest r = InferRequest.parse(body, length, m.model(), config.maxRequestRows());
             rows = r.rows();
-            float[] y = m.predict(r.data(), r.rows());
+            float[] y = m.predict(r.data(), r.rows(), arrival);
             Answer a = Answer.json(200, answer(m, r, y));
             ok = true;
             return a;

@@ -63,7 +63,23 @@ public final class InferenceServer implements AutoCloseable {
         // platform thread, and its wake-up is a continuation resubmitted to a carrier. Platform
         // request threads measured no better (docs/SERVING.md) and would cap the requests
         // waiting at once at the pool's size.
-        pool.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        //
+        // A task handed to them (a connection with bytes to read) counts as in flight until it
+        // runs: under load the requests that exist mostly wait here, for a core, and a batching
+        // window that waits for them lets them run and join; with one client there is none.
+        java.util.concurrent.Executor virtual = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        pool.setVirtualThreadsExecutor(task -> {
+            InFlight.Arrival waiting = api.arrive();
+            try {
+                virtual.execute(() -> {
+                    waiting.leave();
+                    task.run();
+                });
+            } catch (RuntimeException | Error e) {
+                waiting.leave();
+                throw e;
+            }
+        });
         server = new Server(pool);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -145,6 +161,11 @@ public final class InferenceServer implements AutoCloseable {
         return api.metrics();
     }
 
+    /** Requests accepted and not yet queued for a pass nor answered (for tests). */
+    int inFlight() {
+        return api.inFlight();
+    }
+
     /** Blocks until the server has stopped. */
     public void join() throws InterruptedException {
         server.join();
@@ -181,6 +202,15 @@ public final class InferenceServer implements AutoCloseable {
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
+            // Counted from here (headers read) until queued for a pass or answered: a batching
+            // window waits for this request only while its body is read and parsed.
+            try (InFlight.Arrival arrival = api.arrive()) {
+                answer(request, response, callback, arrival);
+            }
+            return true;
+        }
+
+        private void answer(Request request, Response response, Callback callback, InFlight.Arrival arrival) {
             InferenceApi.Answer a;
             long declared = request.getLength();
             if (declared > maxBody) {
@@ -208,17 +238,16 @@ public final class InferenceServer implements AutoCloseable {
                     // The client stopped sending (idle timeout) or went away: answer if it can still hear.
                     a = api.refuse(new ApiError(408, null, "the request body was not received: " + e.getClass().getSimpleName()));
                     send(response, a, callback);
-                    return true;
+                    return;
                 }
                 if (tooLarge) {
                     a = api.refuse(new ApiError(413, null, "the body is larger than the limit of " + maxBody + " bytes"));
                     response.getHeaders().put(HttpHeader.CONNECTION, "close");
                 } else {
-                    a = api.handle(request.getMethod(), request.getHttpURI().getPath(), body, n);
+                    a = api.handle(request.getMethod(), request.getHttpURI().getPath(), body, n, arrival);
                 }
             }
             send(response, a, callback);
-            return true;
         }
 
         private static void send(Response response, InferenceApi.Answer a, Callback callback) {

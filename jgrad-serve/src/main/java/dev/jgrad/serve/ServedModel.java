@@ -18,12 +18,13 @@ final class ServedModel implements AutoCloseable {
     private final Backend backend;
     private final ConcurrentLinkedQueue<Backend.Pass> passes = new ConcurrentLinkedQueue<>();
 
-    ServedModel(String name, InferenceModel model, ServerConfig config, Metrics metrics, Backend backend) {
+    ServedModel(String name, InferenceModel model, ServerConfig config, Metrics metrics, InFlight inFlight, Backend backend) {
         this.name = name;
         this.model = model;
         this.metrics = metrics;
         this.backend = backend;
-        this.batcher = config.batching() ? new Batcher(name, model, backend, metrics, config.batchWindowMicros(), config.maxBatchRows()) : null;
+        this.batcher = config.batching() ? new Batcher(name, model, backend, metrics, inFlight, config.batchWindowMicros(),
+                config.maxBatchRows()) : null;
     }
 
     String name() {
@@ -34,9 +35,12 @@ final class ServedModel implements AutoCloseable {
         return model;
     }
 
-    /** Answers for {@code rows} rows of checked input, rows × outputSize. */
-    float[] predict(float[] x, int rows) throws InterruptedException {
-        if (batcher != null) return batcher.predict(x, rows);
+    /**
+     * Answers for {@code rows} rows of checked input, rows × outputSize. The request's arrival
+     * is left once the batcher has queued it (without batching, the caller leaves it).
+     */
+    float[] predict(float[] x, int rows, InFlight.Arrival arrival) throws InterruptedException {
+        if (batcher != null) return batcher.predict(x, rows, arrival);
         Backend.Pass p = passes.poll();
         if (p == null) p = backend.open(model);
         float[] out = new float[rows * model.outputSize()];

@@ -115,7 +115,18 @@ class InferenceServerTest {
         float[][] inputs = new float[clients][];
         for (int c = 0; c < clients; c++) inputs[c] = TestModels.rows(1 + c % 3, 100 + c);
         long passesBefore = batchPasses();
-        try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+        // A window waits only for requests in flight, and these may reach the server one at a
+        // time: a request whose body is still coming holds each window open to its end, so that
+        // the others surely meet.
+        String slowBody = Http.infer(inputs[0], 1);
+        try (Socket slow = new Socket("127.0.0.1", port); ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+            slow.setSoTimeout(20_000);
+            OutputStream out = slow.getOutputStream();
+            out.write(("POST /v2/models/animals/infer HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
+                    + slowBody.length() + "\r\n\r\n" + slowBody.substring(0, 10)).getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (server.inFlight() == 0 && System.nanoTime() < end) Thread.sleep(5);
             List<Future<Http.Reply>> replies = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 float[] x = inputs[c];
@@ -127,6 +138,11 @@ class InferenceServerTest {
                 assertEquals(200, r.status(), r.body());
                 assertSameBits(p.predict(inputs[c], inputs[c].length / 6), output(r.body(), "probabilities"));
             }
+            out.write(slowBody.substring(10).getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String reply = new String(slow.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(reply.startsWith("HTTP/1.1 200"), reply);
+            assertSameBits(p.predict(inputs[0], 1), output(reply.substring(reply.indexOf("\r\n\r\n") + 4), "probabilities"));
         }
         long passes = batchPasses() - passesBefore;
         assertTrue(passes < clients, clients + " requests took " + passes + " forward passes: nothing was merged");
@@ -201,6 +217,38 @@ class InferenceServerTest {
                 assertTrue(reply.contains("{\"error\":"), reply);
                 assertFalse(reply.contains("<html") || reply.contains("\tat "), reply);
             }
+        }
+    }
+
+    @Test
+    void noRequestStaysCountedInFlight() throws Exception {
+        // A window of 20 s: a request counted in flight that never leaves would make every
+        // later request wait it out, and this test take minutes.
+        try (InferenceServer s = InferenceServer.start(InferenceServer.load(dir.resolve("animals.safetensors")),
+                ServerConfig.defaults().withPort(0).withBatching(true, 20_000_000L, 64).withLimits(4096, 100, 30_000))) {
+            int p = s.port();
+            String infer = "/v2/models/animals/infer", ok = Http.infer(new float[6], 1);
+            long start = System.nanoTime();
+            assertEquals(200, Http.post(p, infer, ok).status());
+            assertEquals(400, Http.post(p, infer, "{\"inputs\":[{\"name\":").status());
+            assertEquals(400, Http.post(p, infer, ok.replace("[1,6]", "[1,5]")).status());
+            assertEquals(404, Http.post(p, "/v2/models/zebra/infer", ok).status());
+            assertEquals(405, Http.get(p, infer).status());
+            assertEquals(200, Http.get(p, "/metrics").status());
+            assertEquals(413, Http.postOnNewConnection(p, infer, ok.replace("[0.0,", "[" + "0".repeat(5000) + ",")).status());
+            // A client that goes away half way through its body.
+            try (Socket gone = new Socket("127.0.0.1", p)) {
+                gone.getOutputStream().write(("POST " + infer + " HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n{\"inp")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                gone.getOutputStream().flush();
+                Thread.sleep(200);
+            }
+            long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (s.inFlight() > 0 && System.nanoTime() < end) Thread.sleep(10);
+            assertEquals(0, s.inFlight(), "requests still counted in flight");
+            for (int i = 0; i < 3; i++) assertEquals(200, Http.post(p, infer, ok).status());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(seconds < 10, "took " + seconds + " s: a request waited out the 20 s window");
         }
     }
 
