@@ -168,8 +168,8 @@ public final class SharedMemorySum implements Collective {
                 }
                 why = failure != null ? "rank " + rank + " could not map rank 0's file: " + failure
                         : (int) failed[0] + " rank(s) could not map rank 0's file";
-            } else if (wants && rank != 0) {
-                why = "another rank turned shared memory down";
+            } else if (wants && !why.startsWith("rank 0 could not")) {
+                why = "another rank turned shared memory down (another host, transport=tcp, or rank 0 could not create the file)";
             }
             if (arena != null) arena.close();
             log(rank, size, "TCP, because " + why);
