@@ -9,6 +9,7 @@
 #                                     jars first with ./build package): a class of jgrad-spark (the
 #                                     examples), or of jgrad-bench (dev.jgrad.bench.*, the Spark
 #                                     benchmarks), whose unshaded jar is then the application
+#                                     (JGRAD_EXECUTOR_OPTS: more JVM options for the executors)
 # DIR is jgrad-spark/target/spark-cluster (JGRAD_SPARK_CLUSTER_DIR overrides); logs are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -113,7 +114,7 @@ submit() {
   exec "$JAVA_HOME/bin/java" $JOPTS -Xmx${JGRAD_DRIVER_MEMORY:-2g} -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.SparkSubmit \
     --master "$(cat "$DIR/master-url")" --deploy-mode client \
     --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 --conf spark.ui.enabled=false \
-    --conf spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector \
+    --conf "spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector ${JGRAD_EXECUTOR_OPTS:-}" \
     --jars "$jars" --class "$class" "$app" "$@"
 }
 

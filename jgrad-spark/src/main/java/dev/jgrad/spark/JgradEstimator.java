@@ -24,7 +24,7 @@ import java.util.List;
  */
 public abstract class JgradEstimator<M extends JgradModel<M>> extends Estimator<M> implements DefaultParamsWritable {
     private final String uid;
-    private final Param<String> featuresCol, labelCol, predictionCol, layers, norm, optimizer, schedule, mode, checkpointDir;
+    private final Param<String> featuresCol, labelCol, predictionCol, layers, norm, optimizer, schedule, mode, checkpointDir, transport;
     private final DoubleParam dropout, learningRate, momentum, weightDecay;
     private final IntParam batchSize, epochs, threadsPerTask, averagingInterval, connectTimeoutMs, readTimeoutMs;
     private final LongParam seed;
@@ -40,6 +40,7 @@ public abstract class JgradEstimator<M extends JgradModel<M>> extends Estimator<
         schedule = new Param<>(this, "schedule", "learning-rate schedule as jgrad train --schedule spells it");
         mode = new Param<>(this, "mode", "sync (exact synchronous data parallelism over TCP) or averaging (parameter averaging every averagingInterval steps, no sockets)");
         checkpointDir = new Param<>(this, "checkpointDir", "directory of any Hadoop file system for a checkpoint per epoch (empty: none); a retried or rerun fit resumes from it");
+        transport = new Param<>(this, "transport", "mode=sync: how ranks sum gradients: auto (shared memory when all ranks are on one host, else TCP) or tcp (always TCP)");
         dropout = new DoubleParam(this, "dropout", "dropout after each hidden layer, in [0, 1)");
         learningRate = new DoubleParam(this, "learningRate", "base learning rate (0: the optimizer's default)");
         momentum = new DoubleParam(this, "momentum", "momentum for sgd, momentum, nesterov and rmsprop");
@@ -60,6 +61,7 @@ public abstract class JgradEstimator<M extends JgradModel<M>> extends Estimator<
         setDefault(schedule, "constant");
         setDefault(mode, "sync");
         setDefault(checkpointDir, "");
+        setDefault(transport, "auto");
         setDefault(dropout, 0.0);
         setDefault(learningRate, 0.0);
         setDefault(momentum, 0.0);
@@ -87,6 +89,7 @@ public abstract class JgradEstimator<M extends JgradModel<M>> extends Estimator<
     public Param<String> schedule() { return schedule; }
     public Param<String> mode() { return mode; }
     public Param<String> checkpointDir() { return checkpointDir; }
+    public Param<String> transport() { return transport; }
     public DoubleParam dropout() { return dropout; }
     public DoubleParam learningRate() { return learningRate; }
     public DoubleParam momentum() { return momentum; }
@@ -115,6 +118,7 @@ public abstract class JgradEstimator<M extends JgradModel<M>> extends Estimator<
     public JgradEstimator<M> setSchedule(String v) { return with(schedule, v); }
     public JgradEstimator<M> setMode(String v) { return with(mode, v); }
     public JgradEstimator<M> setCheckpointDir(String v) { return with(checkpointDir, v); }
+    public JgradEstimator<M> setTransport(String v) { return with(transport, v); }
     public JgradEstimator<M> setDropout(double v) { return with(dropout, (Object) v); }
     public JgradEstimator<M> setLearningRate(double v) { return with(learningRate, (Object) v); }
     public JgradEstimator<M> setMomentum(double v) { return with(momentum, (Object) v); }
@@ -172,7 +176,7 @@ public abstract class JgradEstimator<M extends JgradModel<M>> extends Estimator<
         switch (m) {
             case "sync" -> {
                 List<RankLoop.Result> results = SyncTraining.run(rows, layout, recipe, value(checkpointDir),
-                        new SyncTraining.Limits(value(connectTimeoutMs), value(readTimeoutMs), 30_000));
+                        new SyncTraining.Limits(value(connectTimeoutMs), value(readTimeoutMs), 30_000, value(transport)));
                 model = results.getFirst().model();
                 summary = TrainingSummary.of(results);
             }

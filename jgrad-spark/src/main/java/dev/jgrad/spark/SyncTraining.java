@@ -24,7 +24,8 @@ import java.util.List;
 /**
  * Synchronous data parallelism on Spark: one barrier stage with one task per partition, each
  * task one rank. The tasks publish {@code host:port} once through
- * {@link BarrierTaskContext#allGather}, connect into a ring ({@link TcpChain}) and run
+ * {@link BarrierTaskContext#allGather}, connect into a ring ({@link TcpChain}), sum through shared memory instead when they
+ * are all on one host ({@link SharedMemorySum}), and run
  * {@link RankLoop}. A shuffle after the barrier stage makes it a map stage, which Spark retries
  * as a whole when a task fails; the retried ranks resume from the newest checkpoint.
  */
@@ -32,8 +33,11 @@ final class SyncTraining {
     private SyncTraining() {
     }
 
-    /** Socket and scheduling limits. */
-    record Limits(int connectTimeoutMs, int readTimeoutMs, long slotWaitMs) implements Serializable {
+    /**
+     * Socket and scheduling limits, and the transport of the sums: {@code auto} (shared memory
+     * when all ranks are on one host, {@link SharedMemorySum}) or {@code tcp} (always the ring).
+     */
+    record Limits(int connectTimeoutMs, int readTimeoutMs, long slotWaitMs, String transport) implements Serializable {
     }
 
     static List<RankLoop.Result> run(Dataset<Row> rows, TrainingData.Layout layout, TrainingRecipe recipe,
@@ -92,6 +96,13 @@ final class SyncTraining {
         return null;
     }
 
+    /** The gradient's length: the largest buffer the ranks sum. */
+    private static int parameters(TrainingRecipe recipe) {
+        try (dev.jgrad.nn.Sequential net = recipe.network()) {
+            return net.parameterCount();
+        }
+    }
+
     /** What each barrier task runs: rendezvous, ring, training loop. */
     static final class RankTask extends AbstractFunction1<scala.collection.Iterator<Row>, scala.collection.Iterator<RankLoop.Result>>
             implements Serializable {
@@ -121,14 +132,17 @@ final class SyncTraining {
                 // The one meeting through the driver; every task makes it, on every path.
                 String[] all = ctx.allGather(host + " " + server.getLocalPort() + " " + latest);
                 List<InetSocketAddress> peers = new ArrayList<>();
+                boolean sameHost = true;
                 for (String a : all) {
                     String[] f = a.split(" ");
                     peers.add(new InetSocketAddress(f[0], Integer.parseInt(f[1])));
+                    sameHost &= f[0].equals(all[0].split(" ")[0]);
                 }
                 int resume = Integer.parseInt(all[0].split(" ")[2]);
                 long run = ((long) ctx.stageId() << 32) | ctx.stageAttemptNumber();
                 Collective c = ranks == 1 ? Collective.single()
-                        : TcpChain.connect(rank, peers, server, run, limits.connectTimeoutMs(), limits.readTimeoutMs());
+                        : SharedMemorySum.over(TcpChain.connect(rank, peers, server, run, limits.connectTimeoutMs(), limits.readTimeoutMs()),
+                                sameHost, limits.transport(), parameters(recipe), limits.readTimeoutMs());
                 try (c) {
                     RankLoop.Result r = new RankLoop(recipe, shard, layout.total(), c, store, resume).run();
                     return CollectionConverters.asScala(List.of(r).iterator());

@@ -370,6 +370,22 @@ public final class TcpChain implements Collective {
         }
     }
 
+    private final ByteBuffer probe = ByteBuffer.allocate(1);
+
+    /**
+     * Checks, without blocking, that both neighbours still hold their ends of the ring, for a
+     * transport that uses the ring only to notice failures ({@link SharedMemorySum}): an end that
+     * was closed or reset, or any byte arriving, is an error.
+     */
+    void checkPeers() throws IOException {
+        for (SocketChannel c : new SocketChannel[]{in, out}) {
+            probe.clear();
+            int got = c.read(probe);
+            if (got < 0) throw new EOFException();
+            if (got > 0) throw new IOException("rank " + rank + ": unexpected data on the ring while summing through shared memory");
+        }
+    }
+
     @Override
     public void close() {
         closeQuietly(out);

@@ -11,7 +11,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
 
-/** Ranks as threads of one JVM, joined by real TCP rings on loopback: the protocol without Spark. */
+/**
+ * Ranks as threads of one JVM, joined by real TCP rings on loopback and, unless told to use TCP
+ * only, summing through shared memory as ranks on one host do: the protocol without Spark.
+ */
 final class LocalRanks {
     private LocalRanks() {
     }
@@ -31,6 +34,14 @@ final class LocalRanks {
 
     /** Runs body(collective) on each of n ranks at once and returns their results in rank order. */
     static <T> List<T> run(int n, int readTimeoutMs, Function<Collective, T> body) throws Exception {
+        return run(n, readTimeoutMs, "auto", 1 << 16, body);
+    }
+
+    /**
+     * As {@link #run(int, int, Function)}, with the transport ({@code auto}: shared memory;
+     * {@code tcp}) and the largest float buffer the shared memory is sized for.
+     */
+    static <T> List<T> run(int n, int readTimeoutMs, String transport, int capacity, Function<Collective, T> body) throws Exception {
         List<ServerSocket> servers = new ArrayList<>();
         List<InetSocketAddress> addresses = new ArrayList<>();
         InetAddress lo = InetAddress.getLoopbackAddress();
@@ -46,7 +57,8 @@ final class LocalRanks {
                 int rank = r;
                 futures.add(pool.submit(() -> {
                     Collective c = n == 1 ? Collective.single()
-                            : TcpChain.connect(rank, addresses, servers.get(rank), 42, 5000, readTimeoutMs);
+                            : SharedMemorySum.over(TcpChain.connect(rank, addresses, servers.get(rank), 42, 5000, readTimeoutMs),
+                                    true, transport, capacity, readTimeoutMs);
                     try (c) {
                         return body.apply(c);
                     }

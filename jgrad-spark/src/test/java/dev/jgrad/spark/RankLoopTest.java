@@ -136,7 +136,7 @@ class RankLoopTest {
     @Test
     void doubleSumsLongerThanOneChunkAddInRankOrder() throws Exception {
         int n = 40_000;   // over the 8 192 doubles of one chunk
-        List<double[]> sums = LocalRanks.run(3, 10_000, c -> {
+        List<double[]> sums = LocalRanks.run(3, 10_000, "tcp", 1 << 16, c -> {
             double[] a = new double[n];
             for (int i = 0; i < n; i++) a[i] = i + 0.25 * c.rank();
             try {
@@ -154,7 +154,7 @@ class RankLoopTest {
     void floatSumsOfManyChunksAddInRankOrderWhileThePassesOverlap() throws Exception {
         int n = 100_003;   // seven chunks of 16 384 floats, the last one short
         for (int ranks : new int[]{2, 3, 4}) {
-            List<float[]> sums = LocalRanks.run(ranks, 10_000, c -> {
+            List<float[]> sums = LocalRanks.run(ranks, 10_000, "tcp", 1 << 16, c -> {
                 float[] a = new float[n + 2];
                 for (int i = 0; i < a.length; i++) a[i] = value(c.rank(), i);
                 try {
@@ -189,12 +189,13 @@ class RankLoopTest {
         };
     }
 
-    @Test
-    void aDeadRankStopsTheOthersAtOnce() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"auto", "tcp"})
+    void aDeadRankStopsTheOthersAtOnce(String transport) {
         TrainingRecipe recipe = recipe("adam", 0, 16, 50, "none");
         List<Shard> shards = LocalRanks.split(X, T, WIDTH, 100, 103);
         long t0 = System.nanoTime();
-        Exception e = assertThrows(Exception.class, () -> LocalRanks.run(2, 30_000, c -> {
+        Exception e = assertThrows(Exception.class, () -> LocalRanks.run(2, 30_000, transport, 1 << 16, c -> {
             if (c.rank() == 1) {
                 c.close();   // rank 1 dies before its first sum
                 throw new IllegalStateException("rank 1 died");
@@ -210,13 +211,14 @@ class RankLoopTest {
         assertTrue(e.getCause() != null);
     }
 
-    @Test
-    void aHungRankFailsItsPeerWithinTheReadTimeout() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"auto", "tcp"})
+    void aHungRankFailsItsPeerWithinTheReadTimeout(String transport) {
         TrainingRecipe recipe = recipe("adam", 0, 16, 50, "none");
         List<Shard> shards = LocalRanks.split(X, T, WIDTH, 100, 103);
         long t0 = System.nanoTime();
         double[] failedAfter = {Double.NaN};
-        Exception e = assertThrows(Exception.class, () -> LocalRanks.run(2, 1500, c -> {
+        Exception e = assertThrows(Exception.class, () -> LocalRanks.run(2, 1500, transport, 1 << 16, c -> {
             if (c.rank() == 1) {
                 try {
                     Thread.sleep(6000);   // alive but silent

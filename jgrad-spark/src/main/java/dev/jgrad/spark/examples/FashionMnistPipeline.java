@@ -35,7 +35,8 @@ import java.util.Map;
  * /tmp/jgrad-fashion), {@code --ranks N} (partitions = ranks, default 2), {@code --epochs N}
  * (default 15), {@code --batch N} (default 128), {@code --layers SPEC} (default 256:relu,128:relu),
  * {@code --mode sync|averaging}, {@code --interval K} (steps between averagings, default 10),
- * {@code --threads N} (kernel threads per task, default 1).
+ * {@code --threads N} (kernel threads per task, default 1), {@code --transport auto|tcp} (how
+ * mode=sync sums: shared memory when the ranks share a host, or always TCP; default auto).
  * Prints one line per result and, last, one JSON object.
  */
 public final class FashionMnistPipeline {
@@ -45,7 +46,7 @@ public final class FashionMnistPipeline {
     public static void main(String[] args) throws IOException {
         Map<String, String> o = new LinkedHashMap<>(Map.of("data", "/usr/share/datasets/fashion-mnist", "work", "/tmp/jgrad-fashion",
                 "ranks", "2", "epochs", "15", "batch", "128", "layers", "256:relu,128:relu", "mode", "sync", "interval", "10",
-                "threads", "1"));
+                "threads", "1", "transport", "auto"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!args[i].startsWith("--") || !o.containsKey(args[i].substring(2))) {
                 throw new IllegalArgumentException("unknown option " + args[i] + " (known: " + o.keySet() + ")");
@@ -76,7 +77,7 @@ public final class FashionMnistPipeline {
         clf.setLayers(o.get("layers")).setOptimizer("adam").setBatchSize(Integer.parseInt(o.get("batch")))
                 .setEpochs(Integer.parseInt(o.get("epochs"))).setSeed(1).setMode(o.get("mode"))
                 .setAveragingInterval(Integer.parseInt(o.get("interval")))
-                .setThreadsPerTask(Integer.parseInt(o.get("threads")));
+                .setThreadsPerTask(Integer.parseInt(o.get("threads"))).setTransport(o.get("transport"));
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[]{
                 new VectorAssembler().setInputCols(pixels).setOutputCol("features"), clf});
         long t1 = System.nanoTime();
