@@ -11,6 +11,12 @@
 Each number is a median: over the epochs after the first (warm-up) of each run, then over runs.
 Run from the repository root:  python3 jgrad-bench/scripts/bench.py [--epochs 4] [--runs 3]
 
+--isa avx2 measures the AVX2 configuration on a processor with AVX-512: every jgrad JVM runs with
+-XX:UseAVX=2 (256-bit vectors and the 16 registers of AVX2, so the kernels pick the tile an AVX2
+machine gets), OpenBLAS is pinned to its Zen (AVX2) kernels for both peers and PyTorch's own
+kernels to AVX2; each is checked. The instruction set and register file are those of an AVX2
+machine; its caches and clocks are not.
+
 A ratio is printed only against a peer at its best, checked in this run: OpenBLAS is installed
 when it is missing (as root, with apt-get), PyTorch's sgemm_ must resolve to OpenBLAS in a
 process started exactly as the benchmark starts it (the dynamic linker's own account,
@@ -31,6 +37,13 @@ SHAPES = ["128x256x784:NT", "256x784x128:TN", "128x784x256:NN",
 
 
 PYTHON = "/usr/bin/python3"
+# "native": what the processor offers; "avx2": see the module's docstring.
+ISA = "native"
+AVX2_OPENBLAS_CORE = "Zen"
+
+
+def isa_jvm_flags():
+    return ["-XX:UseAVX=2"] if ISA == "avx2" else []
 APT_PACKAGES = ["libopenblas0-pthread", "python3-torch", "python3-numpy"]
 
 
@@ -83,6 +96,10 @@ def verify_torch_blas(torch_threads, blas_threads):
         return dict(info, ok=False, reason=f"PyTorch's sgemm_ comes from {lib}, which is not OpenBLAS "
                                            "(no openblas_get_config): the reference BLAS")
     info["openblas_config"], info["openblas_core"] = q.stdout.strip().splitlines()[:2]
+    if ISA == "avx2" and info["openblas_core"] != AVX2_OPENBLAS_CORE:
+        return dict(info, ok=False, reason=f"OpenBLAS chose {info['openblas_core']}, not its {AVX2_OPENBLAS_CORE} (AVX2) kernels")
+    if ISA == "avx2" and "AVX2" not in info["blas_info"]:
+        return dict(info, ok=False, reason=f"PyTorch's own kernels do not run at AVX2: {info['blas_info']}")
     info["ok"] = True
     return info
 
@@ -112,6 +129,9 @@ def torch_env(torch_threads, blas_threads):
     # also pin an OpenBLAS core type, which would slow the peer down (see the environment notes).
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
+    if ISA == "avx2":
+        env["OPENBLAS_CORETYPE"] = AVX2_OPENBLAS_CORE
+        env["ATEN_CPU_CAPABILITY"] = "avx2"
     if os.path.exists(OPENBLAS):
         env["LD_PRELOAD"] = OPENBLAS
     return env
@@ -127,12 +147,22 @@ def overall(epochs):
     return sum(e["samples_per_second"] * e["seconds"] for e in epochs) / sum(e["seconds"] for e in epochs)
 
 
+def jgrad_env():
+    env = dict(os.environ)
+    if ISA == "avx2":
+        env["JGRAD_JAVA_OPTS"] = (env.get("JGRAD_JAVA_OPTS", "") + " -XX:UseAVX=2").strip()
+    return env
+
+
 def run_jgrad(data, epochs, threads):
     out = subprocess.run([os.path.join(ROOT, "jgrad"), "train", "--data", data, "--layers", "256:relu,128:relu",
                           "--optimizer", "adam", "--lr", "1e-3", "--batch", "128", "--epochs", str(epochs),
                           "--validation", "0", "--threads", str(threads), "--json", "--quiet"],
-                         capture_output=True, text=True, check=True).stdout
+                         capture_output=True, text=True, check=True, env=jgrad_env()).stdout
     d = json.loads(out)
+    kernels = d["config"]["kernels"]
+    if ISA == "avx2" and "256-bit" not in kernels:
+        sys.exit(f"--isa avx2 but jgrad train chose {kernels}")
     return steady(d["epochs"]), overall(d["epochs"]), d["test_accuracy"], d["epochs"][0]["seconds"]
 
 
@@ -147,7 +177,7 @@ def run_torch(data, epochs, torch_threads, blas_threads):
 
 def gemm_compare(threads):
     """jgrad and OpenBLAS's cblas_sgemm in one JVM, alternating round by round (Harness compare)."""
-    out = subprocess.run([java(), "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+    out = subprocess.run([java(), *isa_jvm_flags(), "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                           "-cp", os.path.join(ROOT, "jgrad-bench", "target", "jgrad-bench.jar"), "dev.jgrad.bench.Harness",
                           "compare", *SHAPES, "--threads", str(threads)],
                          capture_output=True, text=True, check=True,
@@ -158,7 +188,7 @@ def gemm_compare(threads):
 
 
 def inference_jgrad(threads):
-    out = subprocess.run([java(), "--add-modules", "jdk.incubator.vector", "-cp",
+    out = subprocess.run([java(), *isa_jvm_flags(), "--add-modules", "jdk.incubator.vector", "-cp",
                           os.path.join(ROOT, "jgrad-bench", "target", "jgrad-bench.jar"), "dev.jgrad.bench.Harness",
                           "inference", "--threads", str(threads)], capture_output=True, text=True, check=True).stdout
     return json.loads(out)
@@ -175,16 +205,25 @@ def main():
     ap.add_argument("--startup", type=int, default=0, metavar="N",
                     help="also time `jgrad predict` of one row through ./jgrad, N runs with and N without the AOT cache "
                          "and N of the bare JVM, interleaved")
+    ap.add_argument("--isa", choices=["native", "avx2"], default="native",
+                    help="avx2: measure the AVX2 configuration on an AVX-512 processor (see above)")
     a = ap.parse_args()
+    global ISA
+    ISA = a.isa
     subprocess.run([os.path.join(ROOT, "build"), "package"], check=True, cwd=ROOT)
     ensure_peers()
     flags = cpu_flags()
     width = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    if ISA == "avx2":
+        if "avx2" not in flags:
+            sys.exit("--isa avx2: this processor has no AVX2")
+        width = (f"AVX2 (on an {width} processor: jgrad's JVMs with -XX:UseAVX=2, OpenBLAS on its "
+                 f"{AVX2_OPENBLAS_CORE} kernels, PyTorch's kernels at AVX2)" if width != "AVX2" else width)
     results = {"machine": {"nproc": os.cpu_count(), "cpu": cpu_name(), "vector_isa": width},
                "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     print(f"CPU: {cpu_name()}, {os.cpu_count()} logical CPUs, {width}; load average {os.getloadavg()[0]:.1f} at start")
     pinned = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
-    if pinned:
+    if pinned and ISA == "native":
         print(f"note: the environment sets {pinned}; the peers run without it, so OpenBLAS picks its kernels for this CPU")
 
     if not a.skip_gemm:
@@ -195,6 +234,9 @@ def main():
             results.setdefault("gemm_setup", {})[t] = setup
         setup = results["gemm_setup"][1]
         blas_ok = setup["openblas_config"].startswith("OpenBLAS")
+        if ISA == "avx2" and (setup["openblas_core"] != AVX2_OPENBLAS_CORE or "256-bit" not in setup["jgrad_kernels"]):
+            print(f"NO RATIOS: --isa avx2 but OpenBLAS runs {setup['openblas_core']} and jgrad {setup['jgrad_kernels']}")
+            blas_ok = False
         print(f"jgrad: {setup['jgrad_kernels']}")
         print(f"GEMM peer: {setup['openblas_library']}: {setup['openblas_config']} (kernels for {setup['openblas_core']})")
         print("\nGEMM GFLOP/s, jgrad and OpenBLAS sgemm alternating in one process (OPENBLAS_NUM_THREADS = jgrad's "
@@ -290,23 +332,23 @@ def startup(data, n):
     tmp = tempfile.mkdtemp()
     model, row = os.path.join(tmp, "m.safetensors"), os.path.join(tmp, "row.csv")
     subprocess.run([os.path.join(ROOT, "jgrad"), "train", "--data", data, "--epochs", "1", "--quiet", "--out", model],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, env=jgrad_env())
     with gzip.open(os.path.join(data, "t10k-images-idx3-ubyte.gz")) as f:
         pixels = f.read()[16:16 + 784]
     with open(row, "w") as f:
         f.write(",".join(map(str, pixels)) + "\n")
     predict = [os.path.join(ROOT, "jgrad"), "predict", "--model", model, "--input", row]
     runs = {"aot": (predict, "1"), "no aot": (predict, "0"),
-            "JVM floor (java -version, same flags)": ([java(), "--add-modules", "jdk.incubator.vector",
+            "JVM floor (java -version, same flags)": ([java(), *isa_jvm_flags(), "--add-modules", "jdk.incubator.vector",
                                                        "-XX:+UseSerialGC", "-XX:-UsePerfData", "-version"], "1")}
     for cmd, flag in runs.values():
-        subprocess.run(cmd, check=True, capture_output=True, env=dict(os.environ, JGRAD_AOT=flag))
+        subprocess.run(cmd, check=True, capture_output=True, env=dict(jgrad_env(), JGRAD_AOT=flag))
     times, outputs = {k: [] for k in runs}, {}
     load_before = os.getloadavg()[0]
     for _ in range(n):
         for key, (cmd, flag) in runs.items():
             t0, r0 = time.perf_counter(), os.times()
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=dict(os.environ, JGRAD_AOT=flag)).stdout
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=dict(jgrad_env(), JGRAD_AOT=flag)).stdout
             wall, r1 = time.perf_counter() - t0, os.times()
             times[key].append((wall, (r1.children_user - r0.children_user) + (r1.children_system - r0.children_system)))
             outputs[key] = out
