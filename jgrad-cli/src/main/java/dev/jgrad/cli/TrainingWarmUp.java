@@ -24,7 +24,7 @@ final class TrainingWarmUp {
      * PERFORMANCE.md, "The first epoch"); {@code -Djgrad.warmUp.steps=N} sets another minimum,
      * 0 runs no copy at all.
      */
-    static final int MIN_STEPS = 200;
+    static final int MIN_STEPS = 100;
     /** The copy's steps at most, however long the data takes to load: this many times the minimum. */
     static final int MAX_FACTOR = 4;
 
