@@ -2,7 +2,9 @@
 # Checks that what the launcher does for start-up speed changes no result: a seeded training run
 # writes the same model file (sha256) with and without the ahead-of-time cache, and predict
 # writes the same bytes with and without it, with the serial collector the launcher picks for
-# short commands and with G1, compiled only by C1, and interpreted only (-Xint). Exits 1 on any
+# short commands and with G1, compiled only by C1, and interpreted only (-Xint); and that the
+# warm-up's throw-away copy of the network (jgrad train) changes no bit of the real run, on one
+# and two threads, with dropout drawing from the network's generator. Exits 1 on any
 # difference. Uses ./jgrad (which builds the jar and the cache when needed); about a minute.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -27,6 +29,17 @@ train=(train --epochs 2 --seed 7 --quiet)
 "$jgrad" "${train[@]}" --out "$tmp/cache.safetensors" >/dev/null 2>&1
 JGRAD_AOT=0 "$jgrad" "${train[@]}" --out "$tmp/nocache.safetensors" >/dev/null 2>&1
 same "seeded training, with and without the cache" "$tmp/cache.safetensors" "$tmp/nocache.safetensors"
+
+# The warm-up's copy: none (-Djgrad.warmUp.steps=0), the default, and a long one, on 1 and 2 threads.
+copy=(train --epochs 2 --seed 11 --dropout 0.1 --validation 0.1 --quiet)
+for t in 1 2; do
+  for s in 0 default 400; do
+    opts=""; [ "$s" = default ] || opts="-Djgrad.warmUp.steps=$s"
+    JGRAD_JAVA_OPTS="$opts" "$jgrad" "${copy[@]}" --threads $t --out "$tmp/copy-$t-$s.safetensors" >/dev/null 2>&1
+  done
+done
+same "seeded training with the warm-up's copy (none, default, 400 steps; 1 and 2 threads)" "$tmp/copy-1-0.safetensors" \
+  "$tmp"/copy-1-{default,400}.safetensors "$tmp"/copy-2-{0,default,400}.safetensors
 
 # Three built-in-digits-like rows, and 600 rows made of them, so that the kernels also run compiled.
 rows3="$tmp/rows3.csv" rows600="$tmp/rows600.csv"

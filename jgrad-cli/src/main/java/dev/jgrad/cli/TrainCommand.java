@@ -6,7 +6,7 @@ import dev.jgrad.io.Json;
 import dev.jgrad.io.Model;
 import dev.jgrad.io.ModelFile;
 import dev.jgrad.kernel.Kernels;
-import dev.jgrad.kernel.WarmUp;
+import dev.jgrad.kernel.Parallel;
 import dev.jgrad.nn.Activations;
 import dev.jgrad.nn.Init;
 import dev.jgrad.nn.Loss;
@@ -16,6 +16,8 @@ import dev.jgrad.nn.SequentialBuilder;
 import dev.jgrad.optim.Optimizer;
 import dev.jgrad.optim.OptimizerKind;
 import dev.jgrad.optim.Schedule;
+import dev.jgrad.tensor.FloatTensor;
+import dev.jgrad.tensor.Shape;
 import dev.jgrad.train.EarlyStopping;
 import dev.jgrad.train.EpochResult;
 import dev.jgrad.train.Evaluation;
@@ -131,9 +133,25 @@ final class TrainCommand extends Subcommand {
         OptimizerKind optimizerKind = OptimizerKind.parse(optimizer);
         Normalizer.Kind chosenNorm = normalize.equals("auto") ? null : Normalizer.Kind.parse(normalize);
         Metric monitored = Metric.parse(monitor);
-        // Compiles the kernels while the data loads; otherwise the first steps run interpreted.
-        Thread warmUp = WarmUp.inBackground();
+        // Compiles the kernels, then trains a throw-away copy of the network, while the data
+        // loads; otherwise the first epoch runs code still interpreted or compiled for other shapes.
+        TrainTimeline timeline = TrainTimeline.fromProperty();
+        Parallel pool = threads != null ? Parallel.create(threads) : Parallel.common();
+        TrainingWarmUp warmUp = TrainingWarmUp.start();
+        try {
+            if (timeline != null) timeline.mark("warm-up started");
+            DataSource.Widths ahead = DataSource.peek(data);
+            if (ahead != null) warmUp.train(() -> trainCopy(ahead, true, optimizerKind, pool, warmUp));
+            return train(out, human, start, optimizerKind, chosenNorm, monitored, pool, warmUp, timeline);
+        } finally {
+            // Ended already when training ran; a run that failed before does not wait for it.
+            warmUp.abandon();
+            if (threads != null) pool.close();
+        }
+    }
 
+    private int train(PrintWriter out, PrintWriter human, long start, OptimizerKind optimizerKind, Normalizer.Kind chosenNorm,
+                      Metric monitored, Parallel pool, TrainingWarmUp warmUp, TrainTimeline timeline) throws Exception {
         DataSource.Loaded loaded = DataSource.load(data, label, task, header, testFile, null);
         Dataset train = loaded.train(), test = loaded.test();
         if (loaded.kind().equals("builtin")) {
@@ -141,6 +159,11 @@ final class TrainCommand extends Subcommand {
             train = s.train();
             test = s.validation();
         }
+        if (timeline != null) timeline.mark("data loaded");
+        boolean classify = train.isClassification();
+        // A CSV file's widths are known only now.
+        DataSource.Widths widths = new DataSource.Widths(train.featureCount(), train.outputWidth());
+        warmUp.train(() -> trainCopy(widths, classify, optimizerKind, pool, warmUp));
         Normalizer.Kind normKind = chosenNorm != null ? chosenNorm : switch (loaded.kind()) {
             case "idx" -> Normalizer.Kind.PIXELS;
             case "builtin" -> Normalizer.Kind.MINMAX;
@@ -157,26 +180,10 @@ final class TrainCommand extends Subcommand {
         if (val != null) val = normalizer.apply(val);
         if (test != null) test = normalizer.apply(test);
 
-        boolean classify = train.isClassification();
-        Loss lossFn = loss != null ? Losses.parse(loss)
-                : classify ? (labelSmoothing > 0 ? Losses.softmaxCrossEntropy(labelSmoothing) : Losses.SOFTMAX_CROSS_ENTROPY)
-                : Losses.MSE;
-        NetworkSpec ns = NetworkSpec.parse(layers);
-        SequentialBuilder b = Sequential.builder(train.featureCount()).seed(seed);
-        if (threads != null) b.threads(threads);
-        Init weightInit = init == null ? null : Init.parse(init);
-        ns.addHidden(b, norm, dropout, weightInit);
-        var outAct = classify && lossFn.fusesWith(Activations.SOFTMAX) ? Activations.SOFTMAX : Activations.IDENTITY;
-        if (weightInit != null) b.dense(train.outputWidth(), outAct, weightInit);
-        else b.dense(train.outputWidth(), outAct);
-        if (!norm.equals("none") && !norm.equals("batch") && !norm.equals("layer")) {
-            throw new IllegalArgumentException("usage: --norm takes none, batch or layer, not '" + norm + "'");
-        }
-        try (Sequential net = b.build()) {
-            double rate = lr != null ? lr : optimizerKind.defaultLearningRate();
-            Optimizer opt = optimizerKind.create(rate, momentum, weightDecay);
-            Trainer.Builder tb = Trainer.builder(net, lossFn).optimizer(opt).schedule(Schedule.parse(schedule, epochs))
-                    .epochs(epochs).batchSize(batch).seed(seed).clipNorm(clipNorm).clipValue(clipValue).l1(l1).l2(l2)
+        Loss lossFn = loss(classify);
+        try (Sequential net = network(train.featureCount(), train.outputWidth(), classify, lossFn, pool)) {
+            Optimizer opt = optimizer(optimizerKind);
+            Trainer.Builder tb = trainer(net, lossFn, opt, epochs)
                     .validation(val).normalizer(normalizer).checkpointDir(checkpointDir);
             if (patience > 0) tb.earlyStopping(new EarlyStopping(monitored, patience, 0, true));
             if (!quiet) tb.listener(new Progress(human, !json && Progress.onTerminal(), classify));
@@ -194,6 +201,7 @@ final class TrainCommand extends Subcommand {
                     }
                 });
             }
+            if (timeline != null) tb.listener(timeline);
             Trainer trainer = tb.build();
             if (resume != null) {
                 trainer.resume(resume);
@@ -211,7 +219,13 @@ final class TrainCommand extends Subcommand {
             }
             // Training beside an unfinished warm-up would share the cores with it and start on
             // code still interpreted: waiting for it is shorter overall (measured 0.4-0.5 s).
-            warmUp.join();
+            if (timeline != null) timeline.mark("network built, joining the warm-up");
+            warmUp.finish();
+            if (timeline != null) {
+                timeline.mark("warm-up joined after " + warmUp.steps() + " steps of the copy");
+                timeline.mark("(the kernels' warm-up had ended)", warmUp.times()[0]);
+                timeline.mark("(the copy had started)", warmUp.times()[1]);
+            }
             History h = trainer.fit(train);
             Evaluation testEval = test != null ? Metrics.evaluate(net, lossFn, test, 512) : null;
             Model model = new Model(net, lossFn, normalizer, train.classNames(), train.imageShape());
@@ -239,6 +253,65 @@ final class TrainCommand extends Subcommand {
             }
             return 0;
         }
+    }
+
+    private Loss loss(boolean classify) {
+        return loss != null ? Losses.parse(loss)
+                : classify ? (labelSmoothing > 0 ? Losses.softmaxCrossEntropy(labelSmoothing) : Losses.SOFTMAX_CROSS_ENTROPY)
+                : Losses.MSE;
+    }
+
+    /** The network the options describe, on the given pool; the real one and the warm-up's copy alike. */
+    private Sequential network(int features, int outputs, boolean classify, Loss lossFn, Parallel pool) {
+        SequentialBuilder b = Sequential.builder(features).seed(seed).parallel(pool);
+        Init weightInit = init == null ? null : Init.parse(init);
+        NetworkSpec.parse(layers).addHidden(b, norm, dropout, weightInit);
+        var outAct = classify && lossFn.fusesWith(Activations.SOFTMAX) ? Activations.SOFTMAX : Activations.IDENTITY;
+        if (weightInit != null) b.dense(outputs, outAct, weightInit);
+        else b.dense(outputs, outAct);
+        if (!norm.equals("none") && !norm.equals("batch") && !norm.equals("layer")) {
+            throw new IllegalArgumentException("usage: --norm takes none, batch or layer, not '" + norm + "'");
+        }
+        return b.build();
+    }
+
+    private Optimizer optimizer(OptimizerKind kind) {
+        return kind.create(lr != null ? lr : kind.defaultLearningRate(), momentum, weightDecay);
+    }
+
+    private Trainer.Builder trainer(Sequential net, Loss lossFn, Optimizer opt, int epochCount) {
+        return Trainer.builder(net, lossFn).optimizer(opt).schedule(Schedule.parse(schedule, epochCount))
+                .epochs(epochCount).batchSize(batch).seed(seed).clipNorm(clipNorm).clipValue(clipValue).l1(l1).l2(l2);
+    }
+
+    /**
+     * The warm-up's throw-away copy: the network the options describe, with its own weights,
+     * optimizer and generators, trained on synthetic rows (uniform in [0, 1), labels in turn, a
+     * short last batch in every epoch, a small validation set when the run has one) until
+     * {@code warmUp} stops it. It touches nothing of the real run but the pool.
+     */
+    private void trainCopy(DataSource.Widths w, boolean classify, OptimizerKind kind, Parallel pool, TrainingWarmUp warmUp) {
+        int epochRows = batch * 8 + Math.max(1, batch * 3 / 4), steps = 9;
+        int epochCount = warmUp.maxSteps() / steps + 1;
+        Loss lossFn = loss(classify);
+        Dataset rows = synthetic(epochRows, w, classify, 1);
+        Dataset val = validation > 0 ? synthetic(Math.max(batch, 256) + 3, w, classify, 2) : null;
+        try (Sequential copy = network(w.features(), w.outputs(), classify, lossFn, pool)) {
+            trainer(copy, lossFn, optimizer(kind), epochCount).validation(val).listener(warmUp.listener()).build().fit(rows);
+        }
+    }
+
+    private static Dataset synthetic(int n, DataSource.Widths w, boolean classify, long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        float[] x = new float[n * w.features()];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
+        int targetCols = classify ? 1 : w.outputs();
+        float[] t = new float[n * targetCols];
+        for (int i = 0; i < t.length; i++) t[i] = classify ? i % w.outputs() : (float) r.nextDouble();
+        List<String> classes = new ArrayList<>();
+        if (classify) for (int c = 0; c < w.outputs(); c++) classes.add(Integer.toString(c));
+        return new Dataset("warm-up", new FloatTensor(x, 0, Shape.of(n, w.features())), new FloatTensor(t, 0, Shape.of(n, targetCols)),
+                classes, null);
     }
 
     private void summary(PrintWriter p, History h, Evaluation test, double wall, int threadCount) {
