@@ -66,6 +66,32 @@ class ParallelTest {
     }
 
     @Test
+    void eachThreadStartsOnItsOwnShare() throws Exception {
+        try (Parallel p = Parallel.create(2)) {
+            long worker = p.workerThreadIds()[0];
+            java.util.concurrent.CountDownLatch workerStarted = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicInteger workerFirst = new java.util.concurrent.atomic.AtomicInteger(-1);
+            for (int round = 0; round < 20 && workerFirst.get() < 0; round++) {
+                p.run(4, i -> {
+                    if (Thread.currentThread().threadId() == worker) {
+                        workerFirst.compareAndSet(-1, i);
+                        workerStarted.countDown();
+                    } else if (i == 0) {
+                        // The caller holds its first task until the worker has claimed one: with
+                        // one queue for both, that would be task 1; with shares it is task 2.
+                        try {
+                            workerStarted.await(2, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                });
+            }
+            assertEquals(2, workerFirst.get(), "the worker's first task (tasks 0-1 are the caller's share, 2-3 its own)");
+        }
+    }
+
+    @Test
     void rejectsZeroThreads() {
         assertThrows(IllegalArgumentException.class, () -> Parallel.create(0));
     }
