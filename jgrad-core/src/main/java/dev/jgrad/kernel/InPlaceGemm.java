@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link VectorGemm}'s path for the classifier's products, which reads A, and B where its rows
  * are contiguous, where they are stored instead of packing them: X·Wᵀ with ten columns, Δᵀ·X with
  * ten rows, Δ·W with ten steps of k. At these sizes packing costs as much as the multiply-adds it
- * prepares (each packed value is used once or a few times), and the packed path's 6 × 2L tile
- * multiplies 22 lanes of padding in 32 for a ten-column C.
+ * prepares (each packed value is used once or a few times), and a ten-column C went through the
+ * packed path's edge tiles: six rows at a time, copied through a buffer, Wᵀ packed value by value.
  *
  * <p>Three kernels, each broadcasting A's values from wherever (aRs, aCs) puts them:
  * {@link #rows10x2} (ten rows by two vectors, B read in place from rows bRs apart) takes Δᵀ·X's

@@ -44,8 +44,8 @@ final class VectorGemm {
     private static final long PART_WORK = 1L << 18;
     /**
      * Below this many multiply-adds a product read in place ({@link InPlaceGemm}) stays on the
-     * calling thread: the classifier's three (163,840 each) took 3-5 µs, and split over two
-     * threads they ran no faster (0.51-0.89 of OpenBLAS against 0.72-1.40 kept on the caller).
+     * calling thread: the classifier's three (163,840 each) take 2-5 µs, and split over two
+     * threads they ran no faster and less steadily (0.51-1.34 of OpenBLAS against 0.72-1.40).
      */
     private static final long IN_PLACE_PARALLEL_WORK = 1L << 19;
     /** Below this many multiply-adds one thread is faster than a dispatch. */
