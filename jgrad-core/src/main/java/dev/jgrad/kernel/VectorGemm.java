@@ -297,10 +297,13 @@ final class VectorGemm {
             return;
         }
         int inPlaceParts = (long) m * n * k < IN_PLACE_PARALLEL_WORK ? 1 : Math.min(par.threads(), (m + 47) / 48);
-        if (InPlaceGemm.takes(m, n, k, bCs) && (inPlaceParts > 1 || par.threads() == 1
-                || (long) m * n * k < IN_PLACE_PARALLEL_WORK)) {
+        if (InPlaceGemm.takes(m, n, k, bCs) && ((long) m * n * k < IN_PLACE_PARALLEL_WORK || inPlaceParts > 1
+                || par.threads() == 1)) {
             // The classifier's products: packing would cost as much as the product (see
-            // InPlaceGemm). Large ones split by rows; one too short for that stays packed.
+            // InPlaceGemm). Large ones split by rows; one too short for that stays packed. The
+            // size test comes first: the warm-up runs on one thread, and a test it never reached
+            // would be compiled as a trap that sends all of gemm back to the interpreter when a
+            // two-thread pool first reaches it.
             g.set(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
             g.inPlace = true;
             g.parts = inPlaceParts;
