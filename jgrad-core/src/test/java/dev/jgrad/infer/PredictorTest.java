@@ -59,8 +59,8 @@ class PredictorTest {
 
     @Test
     void everyRowOfAnyBatchHasTheBitsOfSequentialOnThatRow() {
-        // Every batch size from 1 to 40 (each remainder of the six-row tiles, one and two
-        // threads) and larger ones past a chunk.
+        // Every batch size from 1 to 300 (each remainder of any tile height; whole panels,
+        // narrow and wide partial ones; one and two threads) and one past two chunks.
         for (int threads : new int[]{1, 2}) {
             try (Parallel par = Parallel.create(threads)) {
                 Sequential net = network(par);
@@ -68,9 +68,8 @@ class PredictorTest {
                 float[] pool = gaussian(600 * 37, 21);
                 float[][] want = new float[600][];
                 for (int r = 0; r < 600; r++) want[r] = reference(net, pool, r);
-                int[] big = {64, 127, 128, 129, 255, 257, 300, 513};
-                for (int i = 0; i < 40 + big.length; i++) {
-                    int rows = i < 40 ? i + 1 : big[i - 40];
+                for (int i = 0; i <= 300; i++) {
+                    int rows = i < 300 ? i + 1 : 513;
                     int from = (rows * 7) % (600 - rows);
                     float[] y = p.predict(java.util.Arrays.copyOfRange(pool, from * 37, (from + rows) * 37), rows);
                     for (int r = 0; r < rows; r++) {
