@@ -56,8 +56,6 @@ final class VectorKernels implements Kernels {
                 if (tall > m && i % 2 == 0) gemm(one, tall, n, k, a, 0, 1, tall, b, 0, n, 1, c, 0, n, false);
                 gemm(one, 1, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // one sample
                 gemm(one, m, 10, k, a, 0, k, 1, b, 0, 1, k, c, 0, 10, false); // the classifier's X·Wᵀ
-                // Δ·W with a short k and more than ten rows, the in-place path's 6 × 4 tile.
-                if (InPlaceGemm.AVAILABLE) gemm(one, 16, 4 * L, 10, a, 0, 10, 1, b, 0, 4 * L, 1, c, 0, 4 * L, i % 2 == 0);
                 gemm(one, m, oneVector, k, a, 0, k, 1, b, 0, oneVector, 1, c, 0, oneVector, false); // a last panel one vector wide
                 addColumnSums(c, 0, m, n, v, 0);
                 addRowVector(c, 0, m, n, v, 0);
