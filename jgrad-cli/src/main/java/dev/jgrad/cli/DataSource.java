@@ -5,15 +5,10 @@ import dev.jgrad.data.CsvReader;
 import dev.jgrad.data.Dataset;
 import dev.jgrad.data.IdxReader;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Turns a {@code --data} argument into datasets: {@code digits} (built in), an IDX directory
@@ -62,28 +57,12 @@ final class DataSource {
      */
     static Widths peek(String data) {
         if (data == null || data.equals(BUILTIN)) return new Widths(64, IdxReader.DIGIT_CLASSES.size());
-        Path dir = Path.of(data);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "train-images*")) {
-            List<Path> hits = new ArrayList<>();
-            for (Path p : ds) hits.add(p);
-            if (hits.isEmpty()) return null;
-            hits.sort(null);
-            try (InputStream raw = new BufferedInputStream(Files.newInputStream(hits.getFirst()), 1 << 12)) {
-                raw.mark(2);
-                int b0 = raw.read(), b1 = raw.read();
-                raw.reset();
-                InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, 1 << 12) : raw;
-                byte[] h = in.readNBytes(16);
-                if (h.length < 4 || h[0] != 0 || h[1] != 0 || h[2] != 0x08) return null;
-                int rank = h[3] & 0xFF;
-                if (rank < 2 || rank > 3 || h.length < 4 + 4 * rank) return null;
-                long features = 1;
-                for (int i = 1; i < rank; i++) {
-                    int o = 4 + 4 * i;
-                    features *= ((h[o] & 0xFF) << 24) | ((h[o + 1] & 0xFF) << 16) | ((h[o + 2] & 0xFF) << 8) | (h[o + 3] & 0xFF);
-                }
-                return features > 0 && features < 1 << 24 ? new Widths((int) features, IdxReader.DIGIT_CLASSES.size()) : null;
-            }
+        try {
+            Path dir = Path.of(data);
+            if (!IdxReader.isIdxDirectory(dir)) return null;
+            long features = 1;
+            for (int v : IdxReader.trainingImageShape(dir)) features *= v;
+            return features < 1 << 24 ? new Widths((int) features, IdxReader.DIGIT_CLASSES.size()) : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -145,6 +145,31 @@ public final class IdxReader {
      * few bytes of inflation, a lying one at most what it announced.
      */
     static Idx readIdx(Path file) throws IOException {
+        return open(file, (in, size, gzip) -> readIdx(file, in, size, gzip));
+    }
+
+    /**
+     * The shape of one image (H × W, or d) of an IDX directory's training set, from its image
+     * file's header alone, checked as the whole file would be: what a caller can know of the
+     * data before reading it.
+     */
+    public static int[] trainingImageShape(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) throw new InvalidDataException(dir + ": not a directory");
+        Path images = find(dir, "train-images");
+        int[] dims = open(images, (in, size, gzip) -> readDims(images, in));
+        if (dims.length != 3 && dims.length != 2) {
+            throw new InvalidDataException(images + ": expected 2 or 3 dimensions (N × H × W), found " + dims.length);
+        }
+        return Arrays.copyOfRange(dims, 1, dims.length);
+    }
+
+    /** What is read from an IDX file's stream, plain or inflated. */
+    private interface Contents<T> {
+        T read(InputStream in, long size, boolean gzip) throws IOException;
+    }
+
+    /** Opens an IDX file, inflated when it is gzip, for {@code contents}; a truncated or corrupt stream is an {@link InvalidDataException}. */
+    private static <T> T open(Path file, Contents<T> contents) throws IOException {
         if (!Files.isRegularFile(file)) throw new InvalidDataException(file + ": no such file");
         long size = Files.size(file);
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
@@ -154,7 +179,7 @@ public final class IdxReader {
             boolean gzip = b0 == 0x1f && b1 == 0x8b;
             try {
                 InputStream in = gzip ? new GZIPInputStream(raw, 1 << 16) : raw;
-                return readIdx(file, in, size, gzip);
+                return contents.read(in, size, gzip);
             } catch (EOFException e) {
                 throw new InvalidDataException(file + ": truncated " + (gzip ? "gzip stream" : "file"), e);
             } catch (ZipException e) {
@@ -163,7 +188,8 @@ public final class IdxReader {
         }
     }
 
-    private static Idx readIdx(Path file, InputStream in, long size, boolean gzip) throws IOException {
+    /** An IDX header's dimensions, each checked, together holding at most {@link #MAX_BYTES}. */
+    private static int[] readDims(Path file, InputStream in) throws IOException {
         byte[] magic = in.readNBytes(4);
         if (magic.length < 4) throw new InvalidDataException(file + ": " + magic.length + " bytes, too short for an IDX header");
         if (magic[0] != 0 || magic[1] != 0) {
@@ -176,10 +202,9 @@ public final class IdxReader {
         }
         int rank = magic[3] & 0xFF;
         if (rank < 1 || rank > 4) throw new InvalidDataException(file + ": " + rank + " dimensions in the header (1 to 4 expected)");
-        int header = 4 + 4 * rank;
         byte[] d = in.readNBytes(4 * rank);
         if (d.length < 4 * rank) {
-            throw new InvalidDataException(file + ": truncated header (" + (4 + d.length) + " bytes, " + header + " needed)");
+            throw new InvalidDataException(file + ": truncated header (" + (4 + d.length) + " bytes, " + (4 + 4 * rank) + " needed)");
         }
         int[] dims = new int[rank];
         long expected = 1;
@@ -196,6 +221,14 @@ public final class IdxReader {
                         + (i + 1 < rank ? "..." : "") + " hold more than " + MAX_BYTES + " bytes");
             }
         }
+        return dims;
+    }
+
+    private static Idx readIdx(Path file, InputStream in, long size, boolean gzip) throws IOException {
+        int[] dims = readDims(file, in);
+        int header = 4 + 4 * dims.length;
+        long expected = 1;
+        for (int v : dims) expected *= v;   // at most MAX_BYTES: readDims checked it
         String promise = expected + " data bytes (" + Arrays.toString(dims) + ")";
         if (!gzip && expected > size - header) {
             throw new InvalidDataException(file + ": truncated: the header promises " + promise + ", the file holds " + (size - header));

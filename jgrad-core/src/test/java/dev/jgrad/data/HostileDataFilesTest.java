@@ -94,6 +94,28 @@ class HostileDataFilesTest {
         assertTrue(refusedIdx(corrupt).contains("corrupt gzip data"), refusedIdx(corrupt));
     }
 
+    @Test
+    void theTrainingImageShapeComesFromTheHeaderAloneAndIsCheckedAsTheFileWouldBe() throws IOException {
+        // A header announcing 60000 × 28 × 28 and a body far too short: the shape needs the header only.
+        Path idx = Files.createDirectories(dir.resolve("idx"));
+        gzip("idx/train-images-idx3-ubyte.gz", DataReadersTest.idx(8, new int[]{60000, 28, 28}, new byte[0]), 10);
+        assertArrayEquals(new int[]{28, 28}, IdxReader.trainingImageShape(idx));
+        Path flat = Files.createDirectories(dir.resolve("flat"));
+        Files.write(flat.resolve("train-images-idx2-ubyte"), DataReadersTest.idx(8, new int[]{3, 5}, new byte[15]));
+        assertArrayEquals(new int[]{5}, IdxReader.trainingImageShape(flat));
+
+        Path bad = Files.createDirectories(dir.resolve("bad"));
+        Path f = bad.resolve("train-images-idx3-ubyte");
+        Files.write(f, DataReadersTest.idx(8, new int[]{65536, 65536, 65536}, new byte[16]));
+        InvalidDataException e = assertThrows(InvalidDataException.class, () -> IdxReader.trainingImageShape(bad));
+        assertTrue(e.getMessage().startsWith(f + ": the header's dimensions [65536, 65536]..."), e.getMessage());
+        Files.write(f, DataReadersTest.idx(8, new int[]{10}, new byte[10]));
+        e = assertThrows(InvalidDataException.class, () -> IdxReader.trainingImageShape(bad));
+        assertTrue(e.getMessage().equals(f + ": expected 2 or 3 dimensions (N × H × W), found 1"), e.getMessage());
+        e = assertThrows(InvalidDataException.class, () -> IdxReader.trainingImageShape(dir.resolve("none")));
+        assertTrue(e.getMessage().endsWith(": not a directory"), e.getMessage());
+    }
+
     private static String refusedCsv(Path f) {
         InvalidDataException e = assertThrows(InvalidDataException.class, () -> CsvReader.read(f, CsvReader.Options.defaults()));
         assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());

@@ -123,10 +123,12 @@ final class ReaderTargets {
                 () -> CheckpointFile.read(f, checkpointNet(), checkpointOptimizer(), 0, false));
     }
 
-    /** IDX images, plain or gzip. */
+    /** IDX images, plain or gzip: the whole file, and the image shape from its header alone. */
     static void idx(byte[] data) {
         Path f = file("fuzz-idx3-ubyte", data);
         check(f.toString(), data.length, InvalidDataException.class, () -> IdxReader.readImages(f));
+        Path t = file("train-images-fuzz", data);
+        check(t.toString(), data.length, InvalidDataException.class, () -> IdxReader.trainingImageShape(DIR));
     }
 
     /** CSV with the options detected, and read as a headerless regression on column 0. */
