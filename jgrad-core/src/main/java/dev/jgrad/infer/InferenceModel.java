@@ -3,6 +3,7 @@ package dev.jgrad.infer;
 import dev.jgrad.data.Normalizer;
 import dev.jgrad.io.Model;
 import dev.jgrad.io.ModelFile;
+import dev.jgrad.kernel.FloatExp;
 import dev.jgrad.kernel.Parallel;
 import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.nn.Activation;
@@ -67,6 +68,9 @@ public final class InferenceModel {
         this.description = d.toString();
         // The first model of the JVM compiles the inference kernels before anyone asks it (well
         // under a second of one core): run cold, many threads at once would crawl until C2 had.
+        // The exp first: its double and long vector classes are then loaded before the products'
+        // kernels are compiled, not after (which would make C2 throw those away).
+        FloatExp.get().warmUp();
         TensorOps.warmUpPacked();
     }
 

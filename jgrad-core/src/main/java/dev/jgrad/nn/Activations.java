@@ -1,5 +1,6 @@
 package dev.jgrad.nn;
 
+import dev.jgrad.kernel.FloatExp;
 import dev.jgrad.kernel.FusedPasses;
 import dev.jgrad.tensor.DoubleTensor;
 import dev.jgrad.tensor.FloatTensor;
@@ -297,13 +298,21 @@ public final class Activations {
             int rows = z.rows(), cols = z.cols();
             switch (z) {
                 case FloatTensor fz -> {
+                    // e^(z − max) is (float) Math.exp of the float difference, to the bit
+                    // (FloatExp), taken over the whole batch at once; the sum adds the floats in
+                    // double, in column order.
                     float[] zs = fz.data(), ys = ((FloatTensor) y).data();
                     for (int r = 0; r < rows; r++) {
                         int zo = fz.offset() + r * cols, yo = y.offset() + r * cols;
                         float max = Float.NEGATIVE_INFINITY;
                         for (int j = 0; j < cols; j++) max = Math.max(max, zs[zo + j]);
+                        for (int j = 0; j < cols; j++) ys[yo + j] = zs[zo + j] - max;
+                    }
+                    FloatExp.get().exp(ys, y.offset(), rows * cols);
+                    for (int r = 0; r < rows; r++) {
+                        int yo = y.offset() + r * cols;
                         double sum = 0;
-                        for (int j = 0; j < cols; j++) sum += (ys[yo + j] = (float) Math.exp(zs[zo + j] - max));
+                        for (int j = 0; j < cols; j++) sum += ys[yo + j];
                         float inv = (float) (1 / sum);
                         for (int j = 0; j < cols; j++) ys[yo + j] *= inv;
                     }
