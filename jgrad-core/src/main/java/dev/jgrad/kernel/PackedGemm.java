@@ -21,8 +21,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>A batch takes its rows six at a time straight from X (the whole of X stays in L2 while a
  * panel of W, read from L1, passes every row): packing X would copy it once more for no gain in
  * order. Fewer than six rows left repeat the last, whose sums come out the same twice. A
- * partial last panel takes one row at a time. One sample takes four panels at a time, eight
- * chains of multiply-adds in flight, which hides their latency while W streams past once.
+ * partial last panel (a classifier's ten columns) takes eight rows at a time when it is at most
+ * a vector wide, four when wider, so that eight chains of multiply-adds are in flight where one
+ * row at a time had two waiting on each other's latency. One sample takes four panels at a
+ * time, eight chains in flight, which hides their latency while W streams past once.
  *
  * <p>Layers narrower than a panel at widths where the GEMM computes them as dot products of rows
  * ({@link VectorDots}: eight lanes) keep W as it is and take the same path, for the same bits.
@@ -32,6 +34,10 @@ final class PackedGemm {
     private static final int L = VectorWidth.L;
     private static final int MR = GemmMicroKernels.MR;
     private static final int NR = GemmMicroKernels.NR;
+    /** Rows of A {@link #narrow} takes at once. */
+    private static final int NARROW_ROWS = 8;
+    /** Rows of A {@link #partial4} takes at once. */
+    private static final int PARTIAL_ROWS = 4;
     /** Panels of W one sample's kernel reads at once. */
     private static final int PANELS = 4;
 
@@ -122,8 +128,16 @@ final class PackedGemm {
                         micro(kc, a, aOff + i * lda + pc, lda, Math.min(MR, i1 - i), w, bi, c, cOff + i * ldc + jr, ldc,
                                 pc == 0);
                     }
+                } else if (nr <= L) {
+                    for (int i = i0; i < i1; i += NARROW_ROWS) {
+                        narrow(kc, a, aOff + i * lda + pc, lda, Math.min(NARROW_ROWS, i1 - i), w, bi, c,
+                                cOff + i * ldc + jr, ldc, nr, pc == 0);
+                    }
                 } else {
-                    for (int i = i0; i < i1; i++) edge(kc, a, aOff + i * lda + pc, w, bi, c, cOff + i * ldc + jr, nr, pc == 0);
+                    for (int i = i0; i < i1; i += PARTIAL_ROWS) {
+                        partial4(kc, a, aOff + i * lda + pc, lda, Math.min(PARTIAL_ROWS, i1 - i), w, bi, c,
+                                cOff + i * ldc + jr, ldc, nr, pc == 0);
+                    }
                 }
             }
         }
@@ -219,6 +233,107 @@ final class PackedGemm {
         c41.intoArray(c, r4 + L);
         c50.intoArray(c, r5);
         c51.intoArray(c, r5 + L);
+    }
+
+    /**
+     * A partial last panel of at most L columns (nr of them) for up to eight rows of A at once
+     * (`rows`, a missing one repeating the last, as in {@link #micro}): one vector of the
+     * zero-padded panel per step against eight broadcasts, eight chains in flight where one row
+     * at a time had one (a classifier's ten columns at 512 bits). C is read and written under
+     * a mask; every element's chain as in {@link #micro}.
+     */
+    private static void narrow(int kc, float[] a, int ai, int lda, int rows, float[] bp, int bi, float[] c, int ci,
+                               int ldc, int nr, boolean overwrite) {
+        int last = rows - 1;
+        int a0 = ai, a1 = ai + Math.min(1, last) * lda, a2 = ai + Math.min(2, last) * lda;
+        int a3 = ai + Math.min(3, last) * lda, a4 = ai + Math.min(4, last) * lda, a5 = ai + Math.min(5, last) * lda;
+        int a6 = ai + Math.min(6, last) * lda, a7 = ai + Math.min(7, last) * lda;
+        FloatVector s0 = FloatVector.zero(FS), s1 = FloatVector.zero(FS), s2 = FloatVector.zero(FS), s3 = FloatVector.zero(FS);
+        FloatVector s4 = FloatVector.zero(FS), s5 = FloatVector.zero(FS), s6 = FloatVector.zero(FS), s7 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b = FloatVector.fromArray(FS, bp, bi + p * NR);
+            s0 = b.fma(FloatVector.broadcast(FS, a[a0 + p]), s0);
+            s1 = b.fma(FloatVector.broadcast(FS, a[a1 + p]), s1);
+            s2 = b.fma(FloatVector.broadcast(FS, a[a2 + p]), s2);
+            s3 = b.fma(FloatVector.broadcast(FS, a[a3 + p]), s3);
+            s4 = b.fma(FloatVector.broadcast(FS, a[a4 + p]), s4);
+            s5 = b.fma(FloatVector.broadcast(FS, a[a5 + p]), s5);
+            s6 = b.fma(FloatVector.broadcast(FS, a[a6 + p]), s6);
+            s7 = b.fma(FloatVector.broadcast(FS, a[a7 + p]), s7);
+            VarHandle.loadLoadFence();
+        }
+        VectorMask<Float> m = FS.indexInRange(0, nr);
+        int r0 = ci, r1 = ci + Math.min(1, last) * ldc, r2 = ci + Math.min(2, last) * ldc;
+        int r3 = ci + Math.min(3, last) * ldc, r4 = ci + Math.min(4, last) * ldc, r5 = ci + Math.min(5, last) * ldc;
+        int r6 = ci + Math.min(6, last) * ldc, r7 = ci + Math.min(7, last) * ldc;
+        if (!overwrite) {
+            s0 = FloatVector.fromArray(FS, c, r0, m).add(s0);
+            s1 = FloatVector.fromArray(FS, c, r1, m).add(s1);
+            s2 = FloatVector.fromArray(FS, c, r2, m).add(s2);
+            s3 = FloatVector.fromArray(FS, c, r3, m).add(s3);
+            s4 = FloatVector.fromArray(FS, c, r4, m).add(s4);
+            s5 = FloatVector.fromArray(FS, c, r5, m).add(s5);
+            s6 = FloatVector.fromArray(FS, c, r6, m).add(s6);
+            s7 = FloatVector.fromArray(FS, c, r7, m).add(s7);
+        }
+        s0.intoArray(c, r0, m);
+        s1.intoArray(c, r1, m);
+        s2.intoArray(c, r2, m);
+        s3.intoArray(c, r3, m);
+        s4.intoArray(c, r4, m);
+        s5.intoArray(c, r5, m);
+        s6.intoArray(c, r6, m);
+        s7.intoArray(c, r7, m);
+    }
+
+    /**
+     * A partial last panel wider than one vector (L < nr < NR) for up to four rows of A at once
+     * (`rows`, a missing one repeating the last): two vectors of the panel per step, the second
+     * stored under a mask; eight chains in flight. Every element's chain as in {@link #micro}.
+     */
+    private static void partial4(int kc, float[] a, int ai, int lda, int rows, float[] bp, int bi, float[] c, int ci,
+                                 int ldc, int nr, boolean overwrite) {
+        int last = rows - 1;
+        int a0 = ai, a1 = ai + Math.min(1, last) * lda, a2 = ai + Math.min(2, last) * lda, a3 = ai + Math.min(3, last) * lda;
+        FloatVector c00 = FloatVector.zero(FS), c01 = FloatVector.zero(FS), c10 = FloatVector.zero(FS), c11 = FloatVector.zero(FS);
+        FloatVector c20 = FloatVector.zero(FS), c21 = FloatVector.zero(FS), c30 = FloatVector.zero(FS), c31 = FloatVector.zero(FS);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(FS, bp, bi + p * NR);
+            FloatVector b1 = FloatVector.fromArray(FS, bp, bi + p * NR + L);
+            FloatVector x = FloatVector.broadcast(FS, a[a0 + p]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(FS, a[a1 + p]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(FS, a[a2 + p]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(FS, a[a3 + p]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            VarHandle.loadLoadFence();
+        }
+        VectorMask<Float> m = FS.indexInRange(L, nr);
+        int r0 = ci, r1 = ci + Math.min(1, last) * ldc, r2 = ci + Math.min(2, last) * ldc, r3 = ci + Math.min(3, last) * ldc;
+        if (!overwrite) {
+            c00 = FloatVector.fromArray(FS, c, r0).add(c00);
+            c01 = FloatVector.fromArray(FS, c, r0 + L, m).add(c01);
+            c10 = FloatVector.fromArray(FS, c, r1).add(c10);
+            c11 = FloatVector.fromArray(FS, c, r1 + L, m).add(c11);
+            c20 = FloatVector.fromArray(FS, c, r2).add(c20);
+            c21 = FloatVector.fromArray(FS, c, r2 + L, m).add(c21);
+            c30 = FloatVector.fromArray(FS, c, r3).add(c30);
+            c31 = FloatVector.fromArray(FS, c, r3 + L, m).add(c31);
+        }
+        c00.intoArray(c, r0);
+        c01.intoArray(c, r0 + L, m);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + L, m);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + L, m);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + L, m);
     }
 
     /**

@@ -65,9 +65,10 @@ final class VectorKernels implements Kernels {
     }
 
     /**
-     * The inference product's kernels, compiled once per JVM: one row and batches (six rows and
-     * a remainder), whole panels of W and a partial last one, one block of k and two (the branch
-     * that adds a later block's sums to C), and the narrow layer's path. Run interpreted or by C1
+     * The inference product's kernels, compiled once per JVM: one row and batches (whole tiles of
+     * rows and a remainder), whole panels of W and partial last ones (wider and narrower than a
+     * vector), one block of k and two (the branch that adds a later block's sums to C), and the
+     * narrow layer's path. Run interpreted or by C1
      * vector code is so slow that a model answering at once from many threads made about fifty
      * calls in three seconds before C2 compiled its kernels (a fraction of a second of one core
      * here).
@@ -85,16 +86,20 @@ final class VectorKernels implements Kernels {
             float[] out = new float[s.length()];
             v.selectFrom(v, v).blend(v, s.maskAll(true)).rearrange(s.iotaShuffle(0, 1, true)).fma(v, v).intoArray(out, 0, s.maskAll(false));
         }
-        // Four whole panels and a partial one; two blocks of k from VectorGemm.KC + 1 steps.
-        int m = 7, n = 4 * VectorGemm.NR + 3, narrow = 10, kShort = 61, kLong = VectorGemm.KC + 1;
+        // Four whole panels and a partial one wider than a vector, a partial one narrower; two
+        // blocks of k from VectorGemm.KC + 1 steps; 13 rows: a whole tile and a short one at
+        // either tile height.
+        int m = 13, n = 4 * VectorGemm.NR + VectorWidth.L + 3, thin = VectorGemm.NR + 3, narrow = 10;
+        int kShort = 61, kLong = VectorGemm.KC + 1;
         float[] a = new float[m * kLong], b = new float[n * kLong], c = new float[m * n];
         try (Parallel one = Parallel.create(1)) {
             float[][] packed = {packTransposed(b, 0, n, kShort), packTransposed(b, 0, n, kLong)};
-            float[] packedNarrow = packTransposed(b, 0, narrow, kShort);
+            float[] packedThin = packTransposed(b, 0, thin, kShort), packedNarrow = packTransposed(b, 0, narrow, kShort);
             for (int i = 0; i < PACKED_WARM_UP_ROUNDS; i++) {
                 int which = i % 4 == 3 ? 1 : 0, k = which == 1 ? kLong : kShort;
                 gemmPackedNT(one, m, n, k, a, 0, k, packed[which], c, 0, n);
                 gemmPackedNT(one, 1, n, k, a, 0, k, packed[which], c, 0, n);
+                gemmPackedNT(one, m, thin, kShort, a, 0, kShort, packedThin, c, 0, thin);
                 gemmPackedNT(one, m, narrow, kShort, a, 0, kShort, packedNarrow, c, 0, narrow);
                 gemmPackedNT(one, 1, narrow, kShort, a, 0, kShort, packedNarrow, c, 0, narrow);
             }

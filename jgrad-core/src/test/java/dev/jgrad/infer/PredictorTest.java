@@ -59,8 +59,9 @@ class PredictorTest {
 
     @Test
     void everyRowOfAnyBatchHasTheBitsOfSequentialOnThatRow() {
-        // Every batch size from 1 to 300 (each remainder of any tile height; whole panels,
-        // narrow and wide partial ones; one and two threads) and one past two chunks.
+        // Every batch size from 1 to 300 (each remainder of the tiles of six, eight and four
+        // rows: whole panels, narrow and wide partial ones; one and two threads) and one past
+        // two chunks.
         for (int threads : new int[]{1, 2}) {
             try (Parallel par = Parallel.create(threads)) {
                 Sequential net = network(par);

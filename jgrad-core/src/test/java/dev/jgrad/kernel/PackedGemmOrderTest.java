@@ -16,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * per lane over the whole vectors of k, the lanes added pairwise, then the rest of k with fused
  * multiply-adds. For the scalar kernels, one sum in order of k. Bit for bit, for every row of
  * batches of 1-9 and 13 rows at widths on both sides of a panel and of four panels, of every
- * batch from 1 to 300 rows (each remainder of any tile height) at three widths, k with one
- * and two blocks, one thread and two; and equal to {@link Kernels#gemm} itself from six rows on. So a row has the same bits in any batch, and a
+ * batch from 1 to 300 rows (each remainder of every tile height {@link PackedGemm} uses) at
+ * three widths, k with one and two blocks, one thread and two; and equal to
+ * {@link Kernels#gemm} itself from six rows on. So a row has the same bits in any batch, and a
  * tiling, layout or split bug (a wrong row, column, panel or step of k) cannot pass.
  */
 class PackedGemmOrderTest {
@@ -70,9 +71,9 @@ class PackedGemmOrderTest {
                     for (int n : new int[]{10, NR + 3, 4 * NR + 3, 8 * NR}) check(kern, one, two, rnd, m, n, k);
                 }
             }
-            // Every batch from 1 to 300 rows, at whole panels and partial ones narrower and wider
-            // than a vector: each remainder of any tile height up to 300, on the calling thread
-            // and, from about fifty rows on, split over two.
+            // Every batch from 1 to 300 rows: each remainder of the tiles (six rows for whole
+            // panels, eight for a partial panel of at most a vector, four for a wider one),
+            // on the calling thread and, from about fifty rows on, split over two.
             for (int m = 1; m <= 300; m++) {
                 check(kern, one, two, rnd, m, 2 * NR + 3, 37);
                 check(kern, one, two, rnd, m, NR + VectorWidth.L + 3, 29);
