@@ -298,9 +298,6 @@ public final class Activations {
             int rows = z.rows(), cols = z.cols();
             switch (z) {
                 case FloatTensor fz -> {
-                    // e^(z − max) is (float) Math.exp of the float difference, to the bit
-                    // (FloatExp), taken over the whole batch at once; the sum adds the floats in
-                    // double, in column order.
                     float[] zs = fz.data(), ys = ((FloatTensor) y).data();
                     for (int r = 0; r < rows; r++) {
                         int zo = fz.offset() + r * cols, yo = y.offset() + r * cols;
@@ -308,14 +305,7 @@ public final class Activations {
                         for (int j = 0; j < cols; j++) max = Math.max(max, zs[zo + j]);
                         for (int j = 0; j < cols; j++) ys[yo + j] = zs[zo + j] - max;
                     }
-                    FloatExp.get().exp(ys, y.offset(), rows * cols);
-                    for (int r = 0; r < rows; r++) {
-                        int yo = y.offset() + r * cols;
-                        double sum = 0;
-                        for (int j = 0; j < cols; j++) sum += ys[yo + j];
-                        float inv = (float) (1 / sum);
-                        for (int j = 0; j < cols; j++) ys[yo + j] *= inv;
-                    }
+                    normalise(ys, y.offset(), rows, cols);
                 }
                 case DoubleTensor dz -> {
                     double[] zs = dz.data(), ys = ((DoubleTensor) y).data();
@@ -328,6 +318,48 @@ public final class Activations {
                         for (int j = 0; j < cols; j++) ys[yo + j] /= sum;
                     }
                 }
+            }
+        }
+
+        /** Z += b and each row's z − max in one pass over Z, then as {@link #forward}: the same bits. */
+        @Override
+        public void forwardWithBias(Tensor z, Tensor bias, Tensor y) {
+            if (z instanceof FloatTensor fz && y instanceof FloatTensor fy && bias instanceof FloatTensor fb) {
+                ElementwiseActivation.checkSame(z, y);
+                if (fb.size() != z.cols()) {
+                    throw new IllegalArgumentException("bias " + bias.shape() + " does not match rows of " + z.shape());
+                }
+                int rows = z.rows(), cols = z.cols(), bo = fb.offset();
+                float[] zs = fz.data(), ys = fy.data(), bs = fb.data();
+                for (int r = 0; r < rows; r++) {
+                    int zo = fz.offset() + r * cols, yo = fy.offset() + r * cols;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < cols; j++) {
+                        float v = zs[zo + j] + bs[bo + j];
+                        zs[zo + j] = v;
+                        max = Math.max(max, v);
+                    }
+                    for (int j = 0; j < cols; j++) ys[yo + j] = zs[zo + j] - max;
+                }
+                normalise(ys, fy.offset(), rows, cols);
+            } else {
+                Activation.super.forwardWithBias(z, bias, y);
+            }
+        }
+
+        /**
+         * Rows of z − max (float differences) in place into softmax: e^(z − max) is
+         * {@code (float) Math.exp} of the difference, to the bit ({@link FloatExp}), taken over
+         * the whole batch at once; each row's sum adds those floats in double, in column order.
+         */
+        private static void normalise(float[] ys, int off, int rows, int cols) {
+            FloatExp.get().exp(ys, off, rows * cols);
+            for (int r = 0; r < rows; r++) {
+                int yo = off + r * cols;
+                double sum = 0;
+                for (int j = 0; j < cols; j++) sum += ys[yo + j];
+                float inv = (float) (1 / sum);
+                for (int j = 0; j < cols; j++) ys[yo + j] *= inv;
             }
         }
 

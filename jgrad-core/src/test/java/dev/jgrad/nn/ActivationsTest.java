@@ -60,6 +60,57 @@ class ActivationsTest {
         assertEquals(0.0, y.get(2), 0);
     }
 
+    /** The float softmax as it was computed before the vector exp: one scalar exp per element. */
+    static float[] scalarSoftmax(float[] z, int rows, int cols) {
+        float[] y = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) max = Math.max(max, z[o + j]);
+            double sum = 0;
+            for (int j = 0; j < cols; j++) sum += (y[o + j] = (float) Math.exp(z[o + j] - max));
+            float inv = (float) (1 / sum);
+            for (int j = 0; j < cols; j++) y[o + j] *= inv;
+        }
+        return y;
+    }
+
+    @Test
+    void floatSoftmaxHasTheBitsOfOneScalarExpPerElement() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f, 1e30f, -1e30f, 90f, -95f};
+        for (int rows : new int[]{1, 2, 5, 13, 128}) {
+            for (int cols : new int[]{1, 3, 10, 17, 40}) {
+                for (int trial = 0; trial < 3; trial++) {
+                    float[] z = new float[rows * cols], b = new float[cols];
+                    for (int i = 0; i < z.length; i++) {
+                        z[i] = (float) (rnd.nextGaussian() * (trial == 0 ? 3 : trial == 1 ? 40 : 100));
+                        if (trial == 2 && rnd.nextInt(20) == 0) z[i] = special[rnd.nextInt(special.length)];
+                    }
+                    for (int j = 0; j < cols; j++) b[j] = (float) rnd.nextGaussian();
+                    Tensor zt = new dev.jgrad.tensor.FloatTensor(z.clone(), 0, dev.jgrad.tensor.Shape.of(rows, cols));
+                    Tensor y = Tensor.zeros(DType.F32, rows, cols);
+                    Activations.SOFTMAX.forward(zt, y);
+                    assertBitsEqual(scalarSoftmax(z, rows, cols), y, "forward " + rows + "x" + cols);
+                    // With the bias: Z += b (kept), then the same softmax.
+                    float[] zb = z.clone();
+                    for (int i = 0; i < zb.length; i++) zb[i] += b[i % cols];
+                    Tensor bt = new dev.jgrad.tensor.FloatTensor(b, 0, dev.jgrad.tensor.Shape.of(1, cols));
+                    Activations.SOFTMAX.forwardWithBias(zt, bt, y);
+                    assertBitsEqual(zb, zt, "z + b " + rows + "x" + cols);
+                    assertBitsEqual(scalarSoftmax(zb, rows, cols), y, "forwardWithBias " + rows + "x" + cols);
+                }
+            }
+        }
+    }
+
+    static void assertBitsEqual(float[] want, Tensor got, String what) {
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits((float) got.get(i)),
+                    what + " at " + i + ": " + want[i] + " against " + got.get(i));
+        }
+    }
+
     @Test
     void softmaxBackwardAppliesItsJacobian() {
         Tensor z = Tensor.of(DType.F64, new double[][]{{0.3, -1.2, 2.0}, {0, 0, 0}});
