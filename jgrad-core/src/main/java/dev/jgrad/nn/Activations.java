@@ -321,32 +321,6 @@ public final class Activations {
             }
         }
 
-        /** Z += b and each row's z − max in one pass over Z, then as {@link #forward}: the same bits. */
-        @Override
-        public void forwardWithBias(Tensor z, Tensor bias, Tensor y) {
-            if (z instanceof FloatTensor fz && y instanceof FloatTensor fy && bias instanceof FloatTensor fb) {
-                ElementwiseActivation.checkSame(z, y);
-                if (fb.size() != z.cols()) {
-                    throw new IllegalArgumentException("bias " + bias.shape() + " does not match rows of " + z.shape());
-                }
-                int rows = z.rows(), cols = z.cols(), bo = fb.offset();
-                float[] zs = fz.data(), ys = fy.data(), bs = fb.data();
-                for (int r = 0; r < rows; r++) {
-                    int zo = fz.offset() + r * cols, yo = fy.offset() + r * cols;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < cols; j++) {
-                        float v = zs[zo + j] + bs[bo + j];
-                        zs[zo + j] = v;
-                        max = Math.max(max, v);
-                    }
-                    for (int j = 0; j < cols; j++) ys[yo + j] = zs[zo + j] - max;
-                }
-                normalise(ys, fy.offset(), rows, cols);
-            } else {
-                Activation.super.forwardWithBias(z, bias, y);
-            }
-        }
-
         /**
          * Rows of z − max (float differences) in place into softmax: e^(z − max) is
          * {@code (float) Math.exp} of the difference, to the bit ({@link FloatExp}), taken over
