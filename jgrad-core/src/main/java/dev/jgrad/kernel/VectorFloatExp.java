@@ -33,7 +33,7 @@ import jdk.incubator.vector.VectorSpecies;
  * from 2²⁸ has no such double within 303 of it, so y and {@code Math.exp(x)} round to the same
  * float; a lane closer than that (about 4 in a million) is recomputed as
  * {@code (float) Math.exp(x)}. Lanes outside the range: x below {@value #ZERO_BELOW} (−∞
- * included) give +0 (e^x &lt; 0.992·2⁻¹⁵⁰ there, so {@code Math.exp} rounds to 0 too); NaN,
+ * included) give +0 (e^x &lt; 0.973·2⁻¹⁵⁰ there, so {@code Math.exp} rounds to 0 too); NaN,
  * x &gt; {@value #HI} (float overflow from 88.72) and x in [{@value #ZERO_BELOW}, {@value #LO})
  * (subnormal results from −87.34) are recomputed as {@code (float) Math.exp(x)}. Zeros of either
  * sign and subnormal x give r = x and y = 1 exactly, as {@code Math.exp} does.
@@ -47,6 +47,13 @@ final class VectorFloatExp implements FloatExp {
     private static final VectorSpecies<Float> HS = VectorSpecies.of(float.class,
             VectorShape.forBitSize(DS.vectorBitSize() / 2));
     private static final int N = DS.length();
+    /**
+     * Whether the lanes run at all: at 128 bits the float-to-double conversion takes a 64-bit
+     * float vector, which C2 does not compile to vector instructions on x86 (every call then
+     * allocated about 700 bytes per element and ran a hundred times slower than the scalar
+     * loop), so there the scalar loop runs instead: the same bits.
+     */
+    private static final boolean LANES = DS.vectorBitSize() >= 256;
     /** Rounds of {@link #warmUp()}: past C2's thresholds. */
     private static final int WARM_UP_ROUNDS = 4000;
     private static final java.util.concurrent.atomic.AtomicBoolean WARM = new java.util.concurrent.atomic.AtomicBoolean();
@@ -78,13 +85,14 @@ final class VectorFloatExp implements FloatExp {
 
     @Override
     public String description() {
-        return "Vector API exp (" + DS.vectorBitSize() + "-bit double vectors)";
+        return LANES ? "Vector API exp (" + DS.vectorBitSize() + "-bit double vectors)"
+                : "Vector API exp at " + DS.vectorBitSize() + "-bit vectors: the scalar loop";
     }
 
     @Override
     public void exp(float[] a, int off, int n) {
         int i = off, end = off + n;
-        for (int bound = off + (n - n % N); i < bound; i += N) {
+        for (int bound = LANES ? off + (n - n % N) : off; i < bound; i += N) {
             FloatVector xf = FloatVector.fromArray(HS, a, i);
             DoubleVector x = (DoubleVector) xf.convertShape(VectorOperators.F2D, DS, 0);
             DoubleVector y = core(x);
@@ -149,7 +157,7 @@ final class VectorFloatExp implements FloatExp {
      */
     @Override
     public void warmUp() {
-        if (!WARM.compareAndSet(false, true)) return;
+        if (!LANES || !WARM.compareAndSet(false, true)) return;
         float[] src = new float[37], a = new float[src.length];
         for (int i = 0; i < src.length; i++) src[i] = -110f + 6.1f * i;
         src[3] = Float.NaN;
