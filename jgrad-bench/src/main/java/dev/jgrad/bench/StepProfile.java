@@ -35,7 +35,9 @@ import java.util.Map;
  * apart: the batch gather, the input check, each layer's forward, the loss, each layer's
  * backward, the gradient check, Adam. Timing each phase adds a clock read and ends any overlap
  * between phases, so the sum is a little above the step's time when it runs whole (printed too,
- * as {@code whole_step}, from rounds of uninterrupted steps).
+ * as {@code whole_step}, from rounds of uninterrupted steps, run as the {@code Trainer} runs them:
+ * on two threads the next batch's gather overlaps the classifier and the loss, see
+ * {@code Sequential.forwardBackward}).
  */
 public final class StepProfile {
     private StepProfile() {
@@ -127,24 +129,55 @@ public final class StepProfile {
             }
         }
 
+        /** Batch b was selected and gathered ahead by the last whole step. */
+        boolean pending;
+        /** Gathers the batch selected ahead, in AHEAD parts (as the Trainer does). */
+        final Parallel.Task ahead = this::gatherAhead;
+        int aheadRows;
+        static final int AHEAD = 8;
+
+        private void gatherAhead(int i) {
+            batches.gatherNextFeatures(aheadRows * i / AHEAD, aheadRows * (i + 1) / AHEAD);
+        }
+
+        /**
+         * A step as the Trainer runs it: on a pool, the next batch is gathered during the
+         * stretch one thread computes alone (the classifier and the loss).
+         */
+        private void wholeStep() {
+            if (pending) batches.advance();
+            else gather();
+            b++;
+            Tensor x = batches.features(), target = batches.targets();
+            pending = threads > 1 && b < batches.count() - 1;
+            if (pending) {
+                aheadRows = batches.selectNext(b);
+                net.forwardBackward(x, loss, target, ahead, AHEAD);
+            } else {
+                net.forward(x, loss);
+                net.backward(loss, target);
+            }
+            TensorOps.firstNonFinite(par, grads);
+            adam.step(params, grads, par);
+            net.zeroGrad();
+        }
+
         void step(boolean timed) {
             if (b == batches.count() - 1) {   // full batches only
                 b = 0;
                 batches.startEpoch();
+                pending = false;
             }
+            if (!timed) {
+                wholeStep();
+                return;
+            }
+            pending = false;
             List<Layer> layers = net.layers();
             long t = System.nanoTime(), u;
             gather();
             b++;
             Tensor x = batches.features(), target = batches.targets();
-            if (!timed) {
-                net.forward(x, loss);
-                net.backward(loss, target);
-                TensorOps.firstNonFinite(par, grads);
-                adam.step(params, grads, par);
-                net.zeroGrad();
-                return;
-            }
             u = System.nanoTime(); acc[0] += u - t; t = u;
             TensorOps.firstNonFinite(par, x);
             u = System.nanoTime(); acc[1] += u - t; t = u;
