@@ -37,7 +37,8 @@ import java.util.Map;
  * between phases, so the sum is a little above the step's time when it runs whole (printed too,
  * as {@code whole_step}, from rounds of uninterrupted steps, run as the {@code Trainer} runs them:
  * on two threads the next batch's gather overlaps the classifier and the loss, see
- * {@code Sequential.forwardBackward}).
+ * {@code Sequential.forwardBackward}; {@code whole_step_gather_first}: the same with the gather at
+ * the start of each step, as before that overlap).
  */
 public final class StepProfile {
     private StepProfile() {
@@ -82,6 +83,10 @@ public final class StepProfile {
         final Tensor params, grads;
         final double[][] perRound;
         final double[] whole;
+        /** Whole steps with the gather at the start of the step, not ahead: what the gather ahead saves. */
+        final double[] plain;
+        /** The whole steps of this round gather ahead (on a pool). */
+        boolean gatherAhead = true;
         int b;
 
         Run(Dataset train, int threads) {
@@ -94,6 +99,7 @@ public final class StepProfile {
             this.batches = new Batches(train, 128, true, new Rng(1), DType.F32);
             this.perRound = new double[PHASES.length][];
             this.whole = new double[64];
+            this.plain = new double[64];
             batches.startEpoch();
             net.zeroGrad();
         }
@@ -110,6 +116,11 @@ public final class StepProfile {
             long t0 = System.nanoTime();
             steps(n, false);
             whole[round] = (System.nanoTime() - t0) / 1e3 / n;
+            gatherAhead = false;
+            t0 = System.nanoTime();
+            steps(n, false);
+            plain[round] = (System.nanoTime() - t0) / 1e3 / n;
+            gatherAhead = true;
             roundsDone = round + 1;
         }
 
@@ -149,7 +160,7 @@ public final class StepProfile {
             else gather();
             b++;
             Tensor x = batches.features(), target = batches.targets();
-            pending = threads > 1 && b < batches.count() - 1;
+            pending = gatherAhead && threads > 1 && b < batches.count() - 1;
             if (pending) {
                 aheadRows = batches.selectNext(b);
                 net.forwardBackward(x, loss, target, ahead, AHEAD);
@@ -219,6 +230,7 @@ public final class StepProfile {
             }
             out.put("sum_of_phases_us", Math.round(sum * 10) / 10.0);
             out.put("whole_step_us", Math.round(median(Arrays.copyOf(whole, roundsDone)) * 10) / 10.0);
+            out.put("whole_step_gather_first_us", Math.round(median(Arrays.copyOf(plain, roundsDone)) * 10) / 10.0);
             System.out.println(Json.write(out));
         }
 

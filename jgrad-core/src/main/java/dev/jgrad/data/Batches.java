@@ -10,7 +10,9 @@ import dev.jgrad.tensor.Tensor;
  * Mini-batches over a dataset, in a seeded shuffled order (or in order), the last partial batch
  * kept. Rows are gathered into buffers owned by this object and reused: batch {@code b} stays
  * valid until the next call. A batch is gathered at once ({@link #load(int)}) or selected and
- * then copied in ranges of rows, which a caller with a thread pool may spread over it.
+ * then copied in ranges of rows, which a caller with a thread pool may spread over it. The next
+ * batch may be gathered ahead into a second buffer while the current one is in use
+ * ({@link #selectNext}, {@link #gatherNextFeatures}, {@link #advance}).
  */
 public final class Batches {
     private final Dataset data;
