@@ -35,7 +35,10 @@ import java.util.Map;
  * apart: the batch gather, the input check, each layer's forward, the loss, each layer's
  * backward, the gradient check, Adam. Timing each phase adds a clock read and ends any overlap
  * between phases, so the sum is a little above the step's time when it runs whole (printed too,
- * as {@code whole_step}, from rounds of uninterrupted steps).
+ * as {@code whole_step}, from rounds of uninterrupted steps, run as the {@code Trainer} runs them:
+ * on two threads the next batch's gather overlaps the classifier and the loss, see
+ * {@code Sequential.forwardBackward}; {@code whole_step_gather_first}: the same with the gather at
+ * the start of each step, as before that overlap).
  */
 public final class StepProfile {
     private StepProfile() {
@@ -80,6 +83,10 @@ public final class StepProfile {
         final Tensor params, grads;
         final double[][] perRound;
         final double[] whole;
+        /** Whole steps with the gather at the start of the step, not ahead: what the gather ahead saves. */
+        final double[] plain;
+        /** The whole steps of this round gather ahead (on a pool). */
+        boolean gatherAhead = true;
         int b;
 
         Run(Dataset train, int threads) {
@@ -92,6 +99,7 @@ public final class StepProfile {
             this.batches = new Batches(train, 128, true, new Rng(1), DType.F32);
             this.perRound = new double[PHASES.length][];
             this.whole = new double[64];
+            this.plain = new double[64];
             batches.startEpoch();
             net.zeroGrad();
         }
@@ -108,6 +116,11 @@ public final class StepProfile {
             long t0 = System.nanoTime();
             steps(n, false);
             whole[round] = (System.nanoTime() - t0) / 1e3 / n;
+            gatherAhead = false;
+            t0 = System.nanoTime();
+            steps(n, false);
+            plain[round] = (System.nanoTime() - t0) / 1e3 / n;
+            gatherAhead = true;
             roundsDone = round + 1;
         }
 
@@ -127,24 +140,55 @@ public final class StepProfile {
             }
         }
 
+        /** Batch b was selected and gathered ahead by the last whole step. */
+        boolean pending;
+        /** Gathers the batch selected ahead, in AHEAD parts (as the Trainer does). */
+        final Parallel.Task ahead = this::gatherAhead;
+        int aheadRows;
+        static final int AHEAD = 8;
+
+        private void gatherAhead(int i) {
+            batches.gatherNextFeatures(aheadRows * i / AHEAD, aheadRows * (i + 1) / AHEAD);
+        }
+
+        /**
+         * A step as the Trainer runs it: on a pool, the next batch is gathered during the
+         * stretch one thread computes alone (the classifier and the loss).
+         */
+        private void wholeStep() {
+            if (pending) batches.advance();
+            else gather();
+            b++;
+            Tensor x = batches.features(), target = batches.targets();
+            pending = gatherAhead && threads > 1 && b < batches.count() - 1;
+            if (pending) {
+                aheadRows = batches.selectNext(b);
+                net.forwardBackward(x, loss, target, ahead, AHEAD);
+            } else {
+                net.forward(x, loss);
+                net.backward(loss, target);
+            }
+            TensorOps.firstNonFinite(par, grads);
+            adam.step(params, grads, par);
+            net.zeroGrad();
+        }
+
         void step(boolean timed) {
             if (b == batches.count() - 1) {   // full batches only
                 b = 0;
                 batches.startEpoch();
+                pending = false;
             }
+            if (!timed) {
+                wholeStep();
+                return;
+            }
+            pending = false;
             List<Layer> layers = net.layers();
             long t = System.nanoTime(), u;
             gather();
             b++;
             Tensor x = batches.features(), target = batches.targets();
-            if (!timed) {
-                net.forward(x, loss);
-                net.backward(loss, target);
-                TensorOps.firstNonFinite(par, grads);
-                adam.step(params, grads, par);
-                net.zeroGrad();
-                return;
-            }
             u = System.nanoTime(); acc[0] += u - t; t = u;
             TensorOps.firstNonFinite(par, x);
             u = System.nanoTime(); acc[1] += u - t; t = u;
@@ -186,6 +230,7 @@ public final class StepProfile {
             }
             out.put("sum_of_phases_us", Math.round(sum * 10) / 10.0);
             out.put("whole_step_us", Math.round(median(Arrays.copyOf(whole, roundsDone)) * 10) / 10.0);
+            out.put("whole_step_gather_first_us", Math.round(median(Arrays.copyOf(plain, roundsDone)) * 10) / 10.0);
             System.out.println(Json.write(out));
         }
 

@@ -10,7 +10,9 @@ import dev.jgrad.tensor.Tensor;
  * Mini-batches over a dataset, in a seeded shuffled order (or in order), the last partial batch
  * kept. Rows are gathered into buffers owned by this object and reused: batch {@code b} stays
  * valid until the next call. A batch is gathered at once ({@link #load(int)}) or selected and
- * then copied in ranges of rows, which a caller with a thread pool may spread over it.
+ * then copied in ranges of rows, which a caller with a thread pool may spread over it. The next
+ * batch may be gathered ahead into a second buffer while the current one is in use
+ * ({@link #selectNext}, {@link #gatherNextFeatures}, {@link #advance}).
  */
 public final class Batches {
     private final Dataset data;
@@ -18,11 +20,23 @@ public final class Batches {
     private final boolean shuffle;
     private final Rng rng;
     private final int[] order;
-    private final Tensor xBuf, tBuf;
+    /**
+     * Two buffers for features and targets: the current batch in one, the next one, when a
+     * caller gathers it ahead ({@link #selectNext}), in the other. The second is allocated on
+     * the first gather ahead.
+     */
+    private final Tensor[] xBufs = new Tensor[2], tBufs = new Tensor[2];
+    /** Per buffer: views of its first rows (kept, so a batch of the same size allocates nothing) and their row count. */
+    private final Tensor[] xs = new Tensor[2], ts = new Tensor[2];
+    private final int[] rowsOf = {-1, -1};
+    /** The buffer of the current batch. */
+    private int slot;
     private Tensor x, t;
     private int rows = -1;
     /** The selected batch's start in this epoch's order. */
     private int from;
+    /** The batch selected ahead into the other buffer: its start in this epoch's order, or -1 for none. */
+    private int nextFrom = -1;
     /** Rows ahead of the one being copied whose first and last elements are read early. */
     private static final int AHEAD = 4;
     /** Where the early reads go, so that the compiler keeps them; its value means nothing. */
@@ -37,9 +51,12 @@ public final class Batches {
         this.rng = rng;
         this.order = new int[data.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
-        this.xBuf = Tensor.zeros(dtype, this.batchSize, data.featureCount());
-        this.tBuf = Tensor.zeros(dtype, this.batchSize, data.targets().cols());
+        this.xBufs[0] = Tensor.zeros(dtype, this.batchSize, data.featureCount());
+        this.tBufs[0] = Tensor.zeros(dtype, this.batchSize, data.targets().cols());
+        this.dtype = dtype;
     }
+
+    private final DType dtype;
 
     public int count() {
         return (data.size() + batchSize - 1) / batchSize;
@@ -51,6 +68,7 @@ public final class Batches {
 
     /** Draws this epoch's order (when shuffling). */
     public void startEpoch() {
+        nextFrom = -1;
         if (!shuffle) return;
         for (int i = 0; i < order.length; i++) order[i] = i;
         rng.shuffle(order, order.length);
@@ -68,16 +86,73 @@ public final class Batches {
      * the batch's number of rows.
      */
     public int select(int b) {
-        int from = b * batchSize, n = Math.min(batchSize, data.size() - from);
-        if (n <= 0) throw new IndexOutOfBoundsException("batch " + b + " of " + count());
-        if (n != rows) {
-            x = xBuf.view(0, Shape.of(n, data.featureCount()));
-            t = tBuf.view(0, Shape.of(n, data.targets().cols()));
-            rows = n;
-        }
+        int from = b * batchSize, n = rowsOfBatch(b);
+        nextFrom = -1;
+        views(slot, n);
+        x = xs[slot];
+        t = ts[slot];
+        rows = n;
         this.from = from;
-        copyRows(data.targets(), t, 0, n);
+        copyRows(data.targets(), t, from, 0, n);
         return n;
+    }
+
+    /**
+     * Selects batch b of this epoch as the next one, in the buffer the current batch does not
+     * use, and gathers its targets: its feature rows are then copied by {@link #gatherNextFeatures}
+     * (on another thread, say, while the current batch is still in use, which stays valid) and
+     * it becomes the current batch at {@link #advance()}. Returns its number of rows.
+     */
+    public int selectNext(int b) {
+        int n = rowsOfBatch(b);
+        int other = 1 - slot;
+        if (xBufs[other] == null) {
+            xBufs[other] = Tensor.zeros(dtype, batchSize, data.featureCount());
+            tBufs[other] = Tensor.zeros(dtype, batchSize, data.targets().cols());
+        }
+        views(other, n);
+        nextFrom = b * batchSize;
+        copyRows(data.targets(), ts[other], nextFrom, 0, n);
+        return n;
+    }
+
+    /** Copies feature rows [r0, r1) of the batch selected by {@link #selectNext}; calls for disjoint ranges may run at once. */
+    public void gatherNextFeatures(int r0, int r1) {
+        int other = 1 - slot;
+        if (nextFrom < 0) throw new IllegalStateException("no batch selected ahead");
+        if (r0 < 0 || r1 > rowsOf[other] || r0 > r1) {
+            throw new IndexOutOfBoundsException("rows [" + r0 + ", " + r1 + ") of a batch of " + rowsOf[other]);
+        }
+        copyRows(data.features(), xs[other], nextFrom, r0, r1);
+    }
+
+    /**
+     * Makes the batch selected by {@link #selectNext} the current one; its features must have
+     * been gathered. The buffer of the batch before is reused by the next {@code selectNext}.
+     */
+    public void advance() {
+        if (nextFrom < 0) throw new IllegalStateException("no batch selected ahead");
+        slot = 1 - slot;
+        x = xs[slot];
+        t = ts[slot];
+        rows = rowsOf[slot];
+        from = nextFrom;
+        nextFrom = -1;
+    }
+
+    private int rowsOfBatch(int b) {
+        int n = b < 0 ? 0 : Math.min(batchSize, data.size() - b * batchSize);
+        if (n <= 0) throw new IndexOutOfBoundsException("batch " + b + " of " + count());
+        return n;
+    }
+
+    /** Buffer s's views of its first n rows. */
+    private void views(int s, int n) {
+        if (n != rowsOf[s]) {
+            xs[s] = xBufs[s].view(0, Shape.of(n, data.featureCount()));
+            ts[s] = tBufs[s].view(0, Shape.of(n, data.targets().cols()));
+            rowsOf[s] = n;
+        }
     }
 
     /**
@@ -88,11 +163,11 @@ public final class Batches {
         if (r0 < 0 || r1 > rows || r0 > r1) {
             throw new IndexOutOfBoundsException("rows [" + r0 + ", " + r1 + ") of a batch of " + rows);
         }
-        copyRows(data.features(), x, r0, r1);
+        copyRows(data.features(), x, from, r0, r1);
     }
 
-    /** Copies rows [r0, r1) of the selected batch, by this epoch's order, from src to dst. */
-    private void copyRows(FloatTensor src, Tensor dst, int r0, int r1) {
+    /** Copies rows [r0, r1) of the batch starting at {@code from} in this epoch's order, from src to dst. */
+    private void copyRows(FloatTensor src, Tensor dst, int from, int r0, int r1) {
         int d = src.cols();
         float[] s = src.data();
         if (dst instanceof FloatTensor f) {

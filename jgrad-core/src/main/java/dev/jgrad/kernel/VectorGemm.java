@@ -15,8 +15,9 @@ import static dev.jgrad.kernel.GemmPacking.packTransposedA;
  * are whole numbers of 16-column panels, so its products have no column edges. Edges are handled
  * by zero-padded panels, so every element of C is summed in the same order whatever tile it falls
  * in: over k-blocks in order, each block's partial sum added to C. Threads take disjoint ranges of
- * whole panels, or (few panels per thread) pack A and B together first and then take tiles of
- * rows by one panel, so results do not depend on the thread count. A·Bᵀ with both contiguous
+ * whole panels (with few rows, after packing A together), or (few panels per thread and more
+ * rows) pack A and B together first and then take tiles of rows by one panel, so results do not
+ * depend on the thread count. A·Bᵀ with both contiguous
  * along k skips packing where it would not pay: a few rows ({@link FewRowDots}) and fewer columns
  * than one panel (the classifier, {@link VectorDots}) run as dot products of rows. Inference
  * packs W once instead and runs this class's order over it ({@link PackedGemm}).
@@ -122,7 +123,9 @@ final class VectorGemm {
 
         @Override
         public void run(int t) {
-            if (phase == 1) {
+            if (phase == 3) {
+                packATask(t);
+            } else if (phase == 1) {
                 packTask(t);
             } else if (phase == 2) {
                 tile(t);
@@ -176,6 +179,35 @@ final class VectorGemm {
             par.run(aTasks + nPanels, this);
             phase = 2;
             par.run(rowTiles * nPanels, this);
+        }
+
+        /**
+         * A parallel product with few rows in two dispatches: the threads pack A together, each a
+         * contiguous share of its row panels; then each part takes whole column panels and packs
+         * each panel of B just before it uses it, as the one-thread product does (the panel stays
+         * in L1, the packed A in L2), so a panel of B is packed and read on one core only.
+         */
+        void panelParts(Parallel par, int threads) {
+            kcStd = blockDepth(k);
+            int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
+            mPad = mPanels * MR;
+            if (sharedBuf.length < mPad * k) sharedBuf = new float[mPad * k];
+            aTasks = Math.min(threads, mPanels);
+            phase = 3;
+            par.run(aTasks, this);
+            phase = 0;
+            shared = sharedBuf;
+            splitN = true;
+            parts = nPanels;
+            par.run(parts, this);
+        }
+
+        /** Task t of {@link #panelParts}'s packing: row panels [mPanels·t/aTasks, mPanels·(t+1)/aTasks) of A. */
+        private void packATask(int t) {
+            int mPanels = (m + MR - 1) / MR;
+            int r0 = mPanels * t / aTasks * MR, r1 = Math.min(m, mPanels * (t + 1) / aTasks * MR);
+            if (r0 >= r1) return;
+            for (int pc = 0; pc < k; pc += kcStd) packRowsOfA(r0, r1 - r0, pc, Math.min(kcStd, k - pc), mPad);
         }
 
         /** Phase 1: task t packs A_PACK_PANELS row panels of A, or (after those) one column panel of B. */
@@ -287,10 +319,23 @@ final class VectorGemm {
         g.set(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;
         int threads = (long) m * n * k < PARALLEL_WORK ? 1 : par.threads();
-        // Few column panels per thread: one-panel parts would leave threads idle at the end and
-        // the caller packing A alone; tiles that split rows too even it out. With many panels,
-        // one-panel parts balance well and keep each packed panel of B in the cache of the thread
-        // that packed it (measured: two-phase 8 % slower at 33 panels, up to 13 % faster at 6-22).
+        // Few rows (the batch), as in the training products: A packed by all threads, then whole
+        // column panels per part, each panel of B packed where it is used (see panelParts).
+        // Measured at batch 128 on two threads against the two-phase split below: X·Wᵀ of the
+        // first layer 284 → 235 µs, of the second 59 → 48, Δᵀ·X 48 → 42, Δ·W 45 → 38.
+        if (threads > 1 && (long) m * n * k >= TILED_WORK && (long) m * blockDepth(k) <= PANEL_PACK_A
+                && (long) m * k <= SHARED_A_LIMIT && nPanels >= threads) {
+            try {
+                g.panelParts(par, threads);
+            } finally {
+                g.release();
+            }
+            return;
+        }
+        // Few column panels per thread and more rows: one-panel parts would leave threads idle at
+        // the end and the caller packing A alone; tiles that split rows too even it out. With many
+        // panels, one-panel parts balance well and keep each packed panel of B in the cache of the
+        // thread that packed it (measured: two-phase 8 % slower at 33 panels, up to 13 % faster at 6-22).
         if (threads > 1 && nPanels < TILED_PANELS_PER_THREAD * threads && (long) m * n * k >= TILED_WORK
                 && (long) m * k <= SHARED_A_LIMIT && (long) nPanels * NR * k <= SHARED_B_LIMIT) {
             try {

@@ -284,24 +284,115 @@ public final class Sequential implements AutoCloseable {
      * Returns the loss value.
      */
     public double backward(Loss loss, Tensor target, boolean computeInputGradient) {
+        Tensor g = backwardLast(loss, target, computeInputGradient);
+        return backwardRest(g, headValue, computeInputGradient);
+    }
+
+    /**
+     * A training step's passes: the same as {@code forward(x, loss)} then {@code backward(loss,
+     * target)}, to the bit, with {@code alongside}'s tasks {@code 0 .. tasks-1} run on the pool
+     * while this thread computes the last layer's forward, the loss and the last layer's backward.
+     * That stretch is too small to split over the pool with profit (the classifier: 10 outputs),
+     * so the other threads would wait through it; given other work (the next batch's gather, say),
+     * they do it then, and this thread joins in when its part is done. The last layer's own
+     * parallel calls then run on this thread alone, which changes no bits. Returns the loss.
+     */
+    public double forwardBackward(Tensor x, Loss loss, Tensor target, Parallel.Task alongside, int tasks) {
+        if (alongside == null || tasks <= 0 || parallel == null || parallel.threads() == 1) {
+            forward(x, loss);
+            return backward(loss, target);
+        }
+        Tensor h = layersBeforeLast(x, true);
+        HeadTask head = headTask;
+        head.set(h, loss, target, alongside);
+        try {
+            parallel.run(tasks + 1, head);
+            if (head.failure instanceof RuntimeException e) throw e;
+            if (head.failure instanceof Error e) throw e;
+            if (head.failure != null) throw new IllegalStateException(head.failure);
+        } finally {
+            head.clear();
+        }
+        return backwardRest(headGrad, headValue, false);
+    }
+
+    /** The last layer's forward (as {@code forward(h, loss)} runs it), the loss and the last layer's backward. */
+    private void head(Tensor h, Loss loss, Tensor target) {
+        if (fused(loss)) {
+            output = ((ActivatedLayer) layers.getLast()).forwardPreActivation(h, true);
+            outputPending = true;
+        } else {
+            output = layers.getLast().forward(h, true);
+            outputPending = false;
+        }
+        headGrad = backwardLast(loss, target, false);
+    }
+
+    /** The loss and the last layer's backward; the loss's value goes to {@link #headValue}. Returns dL/d(its input). */
+    private Tensor backwardLast(Loss loss, Tensor target, boolean computeInputGradient) {
         Tensor in = lossInput(loss);
         checkTarget(loss, in, target);
         if (lossGradBuf == null || lossGradBuf.size() < in.size()) lossGradBuf = Tensor.zeros(dtype, in.shape());
         if (lossGrad == null || !lossGrad.shape().equals(in.shape())) lossGrad = lossGradBuf.view(0, in.shape());
-        double value = loss.forwardBackward(in, target, lossGrad);
+        headValue = loss.forwardBackward(in, target, lossGrad);
         boolean write = gradientsCleared;
-        Tensor g;
         int last = layers.size() - 1;
         if (fused(loss)) {
-            g = ((ActivatedLayer) layers.get(last)).backwardFromDelta(lossGrad, last > 0 || computeInputGradient, !write);
-        } else {
-            g = backward(last, lossGrad, last > 0 || computeInputGradient, write);
+            return ((ActivatedLayer) layers.get(last)).backwardFromDelta(lossGrad, last > 0 || computeInputGradient, !write);
         }
-        for (int i = last - 1; i >= 0; i--) g = backward(i, g, i > 0 || computeInputGradient, write);
+        return backward(last, lossGrad, last > 0 || computeInputGradient, write);
+    }
+
+    /** The layers before the last one backward from g, then the gradients marked written. Returns the loss value. */
+    private double backwardRest(Tensor g, double value, boolean computeInputGradient) {
+        boolean write = gradientsCleared;
+        for (int i = layers.size() - 2; i >= 0; i--) g = backward(i, g, i > 0 || computeInputGradient, write);
         // Cleared only now: should a layer throw half way, the next backward writes all of them again.
         gradientsCleared = false;
         inputGradient = computeInputGradient ? g : null;
         return value;
+    }
+
+    /** The loss value and dL/d(input of the last layer) that {@link #backwardLast} left. */
+    private double headValue;
+    private Tensor headGrad;
+    private final HeadTask headTask = new HeadTask();
+
+    /** Task 0 of {@link #forwardBackward}'s call: the head; task i + 1: the caller's task i. Reused, so a step allocates nothing. */
+    private final class HeadTask implements Parallel.Task {
+        private Tensor h, target;
+        private Loss loss;
+        private Parallel.Task alongside;
+        /** What the head threw: kept until the other tasks are done, so they all run. */
+        Throwable failure;
+
+        void set(Tensor h, Loss loss, Tensor target, Parallel.Task alongside) {
+            this.h = h;
+            this.loss = loss;
+            this.target = target;
+            this.alongside = alongside;
+            this.failure = null;
+        }
+
+        void clear() {
+            h = target = null;
+            loss = null;
+            alongside = null;
+            failure = null;
+        }
+
+        @Override
+        public void run(int index) {
+            if (index > 0) {
+                alongside.run(index - 1);
+                return;
+            }
+            try {
+                head(h, loss, target);
+            } catch (Throwable e) {
+                failure = e;
+            }
+        }
     }
 
     /** Layer i's backward, writing its gradients when they were cleared (or zeroing them first if it cannot). */

@@ -13,8 +13,14 @@ import dev.jgrad.kernel.Parallel;
 final class BatchGather implements Parallel.Task {
     private static final ThreadLocal<BatchGather> CALLS = ThreadLocal.withInitial(BatchGather::new);
 
+    private static final ThreadLocal<BatchGather> AHEAD = ThreadLocal.withInitial(BatchGather::new);
+    /** Parts of a batch gathered ahead: small, so the thread done with its other work first takes more of them. */
+    private static final int AHEAD_TASKS = 8;
+
     private Batches batches;
     private int rows, tasks;
+    /** Gathers the batch selected ahead ({@link Batches#selectNext}) rather than the current one. */
+    private boolean ahead;
 
     /** Loads batch b of batches, its rows split over par; on this thread alone when par is null or has one thread. */
     static void load(Batches batches, int b, Parallel par) {
@@ -34,10 +40,38 @@ final class BatchGather implements Parallel.Task {
         }
     }
 
+    /**
+     * Selects batch b of batches as the next one (its targets copied now) and returns the task
+     * that gathers its feature rows, in {@link #tasks()} parts, to be run alongside the current
+     * step ({@link TrainingStep#run(dev.jgrad.tensor.Tensor, dev.jgrad.tensor.Tensor, int, int,
+     * Parallel.Task, int)}); {@link Batches#advance()} then makes it the current batch. One
+     * instance per calling thread, reused.
+     */
+    static BatchGather ahead(Batches batches, int b) {
+        BatchGather g = AHEAD.get();
+        g.rows = batches.selectNext(b);
+        g.batches = batches;
+        g.tasks = Math.min(AHEAD_TASKS, g.rows);
+        g.ahead = true;
+        return g;
+    }
+
+    /** Drops the reference to the batches (and so to their dataset) once the gather ahead has run. */
+    void release() {
+        batches = null;
+    }
+
+    /** The number of tasks this gather runs in. */
+    int tasks() {
+        return tasks;
+    }
+
     /** Task i of T copies rows [rows·i/T, rows·(i+1)/T). */
     @Override
     public void run(int task) {
         int r0 = rows * task / tasks, r1 = rows * (task + 1) / tasks;
-        if (r0 < r1) batches.gatherFeatures(r0, r1);
+        if (r0 >= r1) return;
+        if (ahead) batches.gatherNextFeatures(r0, r1);
+        else batches.gatherFeatures(r0, r1);
     }
 }

@@ -113,6 +113,7 @@ public final class Trainer {
         for (TrainingListener l : listeners) l.onTrainStart(epochs, count, train.size());
         TrainingStep step = new TrainingStep(net, loss, optimizer, hooks);
         boolean classify = train.isClassification();
+        boolean ahead = net.parallel() != null && net.parallel().threads() > 1;
         for (int epoch = nextEpoch; epoch < epochs; epoch++) {
             for (TrainingListener l : listeners) l.onEpochStart(epoch);
             batches.startEpoch();
@@ -120,11 +121,27 @@ public final class Trainer {
             double lossSum = 0;
             long correct = 0;
             int seen = 0;
+            boolean gathered = false;
             for (int b = 0; b < count; b++) {
-                BatchGather.load(batches, b, net.parallel());
+                if (gathered) batches.advance();
+                else BatchGather.load(batches, b, net.parallel());
                 Tensor x = batches.features(), t = batches.targets();
                 optimizer.setLearningRate(baseLr * schedule.factor(epoch, (double) b / count));
-                double value = step.run(x, t, epoch, b);
+                // On a pool, the next batch of this epoch is gathered into the other buffer
+                // during the stretch of the step that one thread computes alone; a copy is a copy,
+                // so the bits are those of a gather at the start of the next step.
+                gathered = ahead && b + 1 < count;
+                double value;
+                if (gathered) {
+                    BatchGather next = BatchGather.ahead(batches, b + 1);
+                    try {
+                        value = step.run(x, t, epoch, b, next, next.tasks());
+                    } finally {
+                        next.release();
+                    }
+                } else {
+                    value = step.run(x, t, epoch, b);
+                }
                 int rows = x.rows();
                 lossSum += value * rows;
                 seen += rows;

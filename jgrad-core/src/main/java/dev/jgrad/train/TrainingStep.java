@@ -1,5 +1,6 @@
 package dev.jgrad.train;
 
+import dev.jgrad.kernel.Parallel;
 import dev.jgrad.nn.Loss;
 import dev.jgrad.nn.Sequential;
 import dev.jgrad.optim.Optimizer;
@@ -37,8 +38,18 @@ public final class TrainingStep {
 
     /** Trains on one batch (x, t) and returns the batch's loss. */
     public double run(Tensor x, Tensor t, int epoch, int batch) {
-        net.forward(x, loss);
-        double value = net.backward(loss, t);
+        return run(x, t, epoch, batch, null, 0);
+    }
+
+    /**
+     * Trains on one batch (x, t) as {@link #run(Tensor, Tensor, int, int)} does, to the bit,
+     * while the network's pool runs {@code alongside}'s tasks {@code 0 .. tasks-1} during the
+     * stretch that one thread computes alone (the last layer and the loss; see
+     * {@link Sequential#forwardBackward}); they are all done when this returns. The training
+     * loop gathers the next batch there. Returns the batch's loss.
+     */
+    public double run(Tensor x, Tensor t, int epoch, int batch, Parallel.Task alongside, int tasks) {
+        double value = net.forwardBackward(x, loss, t, alongside, tasks);
         context.set(epoch, batch, x.rows(), value);
         for (GradientHook h : hooks) h.apply(context);
         optimizer.step(params, grads, net.parallel());
