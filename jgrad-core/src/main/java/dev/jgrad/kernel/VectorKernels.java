@@ -39,6 +39,9 @@ final class VectorKernels implements Kernels {
     public void warmUp() {
         // Sizes from this width's tile, so every micro-kernel it has runs: a full tile and a
         // short one down, a full panel and an edge across (and a panel one vector wide below).
+        // All of them below InPlaceGemm's sizes (C under sixteen rows or 4L columns): its kernels
+        // are compiled by the first products of a network that has a layer of that shape, at the
+        // real widths, and not by every run.
         int m = VectorGemm.MR + 2, n = 2 * VectorGemm.NR - 2, kMax = 300, len = 1283;
         int oneVector = VectorGemm.NR + L;
         // Δᵀ·X packs a transposed A a vector of L rows at a time, which needs at least L + MR - 1
