@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Two kernels, each broadcasting A's values from wherever (aRs, aCs) puts them:
  * {@link #rows6x4} (six rows by four vectors, B read in place from rows bRs apart) takes every
  * whole group of four vectors of columns, whatever m and k (Δᵀ·X's ten rows as two tiles, the
- * second repeating two rows; Δ·W's short k); {@link #narrow} (eight rows by one vector) takes
+ * second repeating two rows; Δ·W's short k); {@link #narrow} (sixteen rows by one vector) takes
  * the columns past the last group a vector at a time, as X·Wᵀ's ten. Its B, at most L columns,
  * is copied into a zero-padded panel first (Wᵀ's columns are strided, and a partial panel's
  * loads would run past B's rows), and its sums reach C through a buffer. Two kernels, not more:
@@ -34,7 +34,7 @@ import jdk.incubator.vector.VectorSpecies;
  * bits stored twice), so the kernels have no branches on the row count, which a JIT-compiled
  * kernel would otherwise meet untaken at first and taken later.
  *
- * <p>Only where vectors are 512 bits or more ({@link #AVAILABLE}): the kernels hold 8 to 24
+ * <p>Only where vectors are 512 bits or more ({@link #AVAILABLE}): the kernels hold 16 to 24
  * accumulators, past the sixteen registers of AVX2 (AVX-512 has 32).
  */
 final class InPlaceGemm {
@@ -47,9 +47,7 @@ final class InPlaceGemm {
     /** Steps of k up to which a product with B's rows contiguous is read in place whatever m. */
     static final int SHORT_K = 16;
     /** Rows of a narrow tile. */
-    private static final int NARROW_ROWS = 8;
-    /** Rows of C at least, for a C one vector wide to be read in place. */
-    private static final int NARROW_MIN_ROWS = 16;
+    private static final int NARROW_ROWS = 16;
     /** Rows of a wide tile. */
     private static final int WIDE_ROWS = 6;
     /** Columns of a wide tile. */
@@ -76,7 +74,7 @@ final class InPlaceGemm {
      * 4L - 2 columns), so it compiles the packed path only.
      */
     static boolean takes(int m, int n, int k, int bCs) {
-        return AVAILABLE && (n <= L ? m >= NARROW_MIN_ROWS
+        return AVAILABLE && (n <= L ? m >= NARROW_ROWS
                 : bCs == 1 && n >= WIDE_COLUMNS && (m <= FEW_ROWS || k <= SHORT_K));
     }
 
@@ -269,16 +267,20 @@ final class InPlaceGemm {
     }
 
     /**
-     * sums[r·L …] = Σ_p A(r, p)·panel[p·L …] for eight rows over one block of k, A addressed as
-     * in {@link #rows6x4}: eight accumulators, one B vector, a broadcast. Rows past `rows` repeat
+     * sums[r·L …] = Σ_p A(r, p)·panel[p·L …] for sixteen rows over one block of k, A addressed as
+     * in {@link #rows6x4}: sixteen accumulators, one B vector, a broadcast. Rows past `rows` repeat
      * the last one; only the first `rows` rows of sums are meant to be read.
      */
     static void narrow(int kc, float[] a, int ai, int aRs, int aCs, int rows, float[] panel, float[] sums) {
         int last = rows - 1;
         int a0 = ai, a1 = ai + Math.min(1, last) * aRs, a2 = ai + Math.min(2, last) * aRs;
         int a3 = ai + Math.min(3, last) * aRs, a4 = ai + Math.min(4, last) * aRs, a5 = ai + Math.min(5, last) * aRs;
-        int a6 = ai + Math.min(6, last) * aRs, a7 = ai + Math.min(7, last) * aRs;
+        int a6 = ai + Math.min(6, last) * aRs, a7 = ai + Math.min(7, last) * aRs, a8 = ai + Math.min(8, last) * aRs;
+        int a9 = ai + Math.min(9, last) * aRs, a10 = ai + Math.min(10, last) * aRs, a11 = ai + Math.min(11, last) * aRs;
+        int a12 = ai + Math.min(12, last) * aRs, a13 = ai + Math.min(13, last) * aRs;
+        int a14 = ai + Math.min(14, last) * aRs, a15 = ai + Math.min(15, last) * aRs;
         FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        FloatVector s8 = s0, s9 = s0, s10 = s0, s11 = s0, s12 = s0, s13 = s0, s14 = s0, s15 = s0;
         for (int p = 0; p < kc; p++) {
             int ao = p * aCs;
             FloatVector w = FloatVector.fromArray(FS, panel, p * L);
@@ -292,6 +294,16 @@ final class InPlaceGemm {
             s6 = w.fma(FloatVector.broadcast(FS, a[a6 + ao]), s6);
             s7 = w.fma(FloatVector.broadcast(FS, a[a7 + ao]), s7);
             VarHandle.loadLoadFence();
+            s8 = w.fma(FloatVector.broadcast(FS, a[a8 + ao]), s8);
+            s9 = w.fma(FloatVector.broadcast(FS, a[a9 + ao]), s9);
+            s10 = w.fma(FloatVector.broadcast(FS, a[a10 + ao]), s10);
+            s11 = w.fma(FloatVector.broadcast(FS, a[a11 + ao]), s11);
+            VarHandle.loadLoadFence();
+            s12 = w.fma(FloatVector.broadcast(FS, a[a12 + ao]), s12);
+            s13 = w.fma(FloatVector.broadcast(FS, a[a13 + ao]), s13);
+            s14 = w.fma(FloatVector.broadcast(FS, a[a14 + ao]), s14);
+            s15 = w.fma(FloatVector.broadcast(FS, a[a15 + ao]), s15);
+            VarHandle.loadLoadFence();
         }
         s0.intoArray(sums, 0);
         s1.intoArray(sums, L);
@@ -301,5 +313,13 @@ final class InPlaceGemm {
         s5.intoArray(sums, 5 * L);
         s6.intoArray(sums, 6 * L);
         s7.intoArray(sums, 7 * L);
+        s8.intoArray(sums, 8 * L);
+        s9.intoArray(sums, 9 * L);
+        s10.intoArray(sums, 10 * L);
+        s11.intoArray(sums, 11 * L);
+        s12.intoArray(sums, 12 * L);
+        s13.intoArray(sums, 13 * L);
+        s14.intoArray(sums, 14 * L);
+        s15.intoArray(sums, 15 * L);
     }
 }
