@@ -19,9 +19,7 @@ import static dev.jgrad.kernel.GemmPacking.packTransposedA;
  * rows by one panel, so results do not depend on the thread count. A·Bᵀ with both contiguous
  * along k skips packing where it would not pay: a few rows ({@link FewRowDots}) and fewer columns
  * than one panel (the classifier, {@link VectorDots}) run as dot products of rows. Inference
- * packs W once instead and runs this class's order over it ({@link PackedGemm}). At 512 bits the
- * classifier's three products read their operands in place instead, in the same order
- * ({@link InPlaceGemm}).
+ * packs W once instead and runs this class's order over it ({@link PackedGemm}).
  */
 final class VectorGemm {
     static final int L = VectorWidth.L;
@@ -42,12 +40,6 @@ final class VectorGemm {
     private static final long SHARED_A_LIMIT = 1L << 20;
     /** Multiply-adds a part of a parallel product should hold at least, beyond three parts per thread. */
     private static final long PART_WORK = 1L << 18;
-    /**
-     * Below this many multiply-adds a product read in place ({@link InPlaceGemm}) stays on the
-     * calling thread: the classifier's three (163,840 each) took 3-5 µs, and split over two
-     * threads they ran no faster (0.51-0.89 of OpenBLAS against 0.72-1.40 kept on the caller).
-     */
-    private static final long IN_PLACE_PARALLEL_WORK = 1L << 19;
     /** Below this many multiply-adds one thread is faster than a dispatch. */
     static final long PARALLEL_WORK = 1L << 17;
     /** From this many multiply-adds a parallel product packs, then computes, in two dispatches. */
@@ -97,7 +89,7 @@ final class VectorGemm {
     private static final class FloatGemm implements Parallel.Task {
         int m, n, k, aOff, aRs, aCs, bOff, bRs, bCs, cOff, ldc, parts;
         float[] a, b, c;
-        boolean accumulate, splitN, dots, narrow, inPlace;
+        boolean accumulate, splitN, dots, narrow;
         /** A packed once for all parts (see {@link #prepackA}); null when each part packs its own. */
         float[] shared;
         private float[] sharedBuf = new float[0];
@@ -137,10 +129,6 @@ final class VectorGemm {
             } else if (dots) {
                 int j0 = n * t / parts / 4 * 4, j1 = t == parts - 1 ? n : n * (t + 1) / parts / 4 * 4;
                 FewRowDots.product(m, j0, j1, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, accumulate, SCRATCH.get().tile);
-            } else if (inPlace) {
-                int g = InPlaceGemm.ROW_GRAIN;
-                int i0 = m * t / parts / g * g, i1 = t == parts - 1 ? m : m * (t + 1) / parts / g * g;
-                InPlaceGemm.product(i0, i1, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
             } else if (narrow) {
                 int i0 = m * t / parts / 2 * 2, i1 = t == parts - 1 ? m : m * (t + 1) / parts / 2 * 2;
                 VectorDots.product(i0, i1, 0, n, k, a, aOff, aRs, b, bOff, bCs, c, cOff, ldc, accumulate,
@@ -159,7 +147,7 @@ final class VectorGemm {
         void release() {
             a = b = c = shared = null;
             phase = 0;
-            dots = narrow = inPlace = false;
+            dots = narrow = false;
         }
 
         /**
@@ -295,27 +283,6 @@ final class VectorGemm {
                 g.release();
             }
             return;
-        }
-        if (InPlaceGemm.takes(m, n, k, bCs)) {
-            // The classifier's products: packing would cost as much as the product (see
-            // InPlaceGemm). Large ones split by rows when there are rows enough, or stay packed.
-            // The size is tested before the pool's threads: a test the one-thread runs never
-            // reached would be compiled as a trap that sends all of gemm back to the
-            // interpreter when a two-thread pool first reaches it.
-            boolean small = (long) m * n * k < IN_PLACE_PARALLEL_WORK;
-            int parts = small ? 1 : Math.min(par.threads(), (m + InPlaceGemm.ROW_GRAIN - 1) / InPlaceGemm.ROW_GRAIN);
-            if (small || parts > 1 || par.threads() == 1) {
-                g.set(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
-                g.inPlace = true;
-                g.parts = parts;
-                try {
-                    if (parts > 1) par.run(parts, g);
-                    else InPlaceGemm.product(0, m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
-                } finally {
-                    g.release();
-                }
-                return;
-            }
         }
         g.set(m, n, k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
         int mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR;

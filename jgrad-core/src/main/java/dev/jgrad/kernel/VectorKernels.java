@@ -39,9 +39,6 @@ final class VectorKernels implements Kernels {
     public void warmUp() {
         // Sizes from this width's tile, so every micro-kernel it has runs: a full tile and a
         // short one down, a full panel and an edge across (and a panel one vector wide below).
-        // All of them below InPlaceGemm's sizes (C under sixteen rows or 4L columns): its kernels
-        // are compiled by the first products of a network that has a layer of that shape, at the
-        // real widths, and not by every run.
         // The long k a multiple of eight, as the MLP's widths are (see the 16 below).
         int m = VectorGemm.MR + 2, n = 2 * VectorGemm.NR - 2, kMax = 296, len = 1283;
         int oneVector = VectorGemm.NR + L;
