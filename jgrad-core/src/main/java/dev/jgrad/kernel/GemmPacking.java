@@ -157,7 +157,13 @@ final class GemmPacking {
                 ap[d + 5] = a[src + ir + 5];
             }
             if (full < m) {
-                for (int ii = 0; ii < MR; ii++) ap[d + ii] = full + ii < m ? a[src + full + ii] : 0f;
+                // Two loops rather than one with a test per value: C2 hoisted the range check of
+                // a[src + full + ii] for all MR values out of the loop, which failed on the last
+                // rows of a tightly sized A (the real Δ), and sent the method back to the
+                // interpreter and to C2 again once training started.
+                int ii = 0;
+                for (; ii < m - full; ii++) ap[d + ii] = a[src + full + ii];
+                for (; ii < MR; ii++) ap[d + ii] = 0f;
             }
         }
     }

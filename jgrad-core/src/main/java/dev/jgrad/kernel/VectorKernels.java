@@ -39,17 +39,19 @@ final class VectorKernels implements Kernels {
     public void warmUp() {
         // Sizes from this width's tile, so every micro-kernel it has runs: a full tile and a
         // short one down, a full panel and an edge across (and a panel one vector wide below).
-        int m = VectorGemm.MR + 2, n = 2 * VectorGemm.NR - 2, kMax = 300, len = 1283;
+        // The long k a multiple of eight, as the MLP's widths are (see the 16 below).
+        int m = VectorGemm.MR + 2, n = 2 * VectorGemm.NR - 2, kMax = 296, len = 1283;
         int oneVector = VectorGemm.NR + L;
         // Δᵀ·X packs a transposed A a vector of L rows at a time, which needs at least L + MR - 1
         // rows: at 512 bits the eight above never reach it, and the first real Δᵀ·X then sent
         // the packing back to the interpreter, to be recompiled while training ran.
         int tall = L + VectorGemm.MR + 2;
         float[] a = new float[tall * kMax], b = new float[kMax * n], c = new float[tall * n], v = new float[n];
-        float[] g = new float[len];
+        float[] g = new float[len], narrowRows = new float[m * 10];
         try (Parallel one = Parallel.create(1)) {
             for (int i = 0; i < WARM_UP_ROUNDS; i++) {
-                int k = i < WARM_UP_ROUNDS / 4 ? 13 : i % 8 == 0 ? kMax : 61;
+                // 13 and 16 at first: the 8 × 8 transposes end a block inside a group and on one.
+                int k = i < WARM_UP_ROUNDS / 4 ? (i % 2 == 0 ? 13 : 16) : i % 8 == 0 ? kMax : 61;
                 gemm(one, m, n, k, a, 0, k, 1, b, 0, 1, k, c, 0, n, false);   // X·Wᵀ
                 gemm(one, m, n, k, a, 0, k, 1, b, 0, n, 1, c, 0, n, true);    // Δ·W
                 gemm(one, m, n, k, a, 0, 1, m, b, 0, n, 1, c, 0, n, false);   // Δᵀ·X
@@ -59,6 +61,10 @@ final class VectorKernels implements Kernels {
                 gemm(one, m, oneVector, k, a, 0, k, 1, b, 0, oneVector, 1, c, 0, oneVector, false); // a last panel one vector wide
                 addColumnSums(c, 0, m, n, v, 0);
                 addRowVector(c, 0, m, n, v, 0);
+                // Rows narrower than a vector too (a classifier's bias), or the first such call
+                // in training would meet an untaken branch.
+                addColumnSums(narrowRows, 0, m, 10, v, 0);
+                addRowVector(narrowRows, 0, m, 10, v, 0);
                 firstNonFinite(g, 0, len);
             }
         }
@@ -140,6 +146,13 @@ final class VectorKernels implements Kernels {
 
     @Override
     public void addRowVector(float[] c, int cOff, int m, int n, float[] v, int vOff) {
+        if (n < L) {
+            // Rows narrower than a vector (a classifier's bias) apart: C2 hoists the vector loop's
+            // range checks out of the row loop as if that loop always ran, which fails on the
+            // last rows of a tightly sized C when it does not, and recompiles the method.
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cOff + i * n + j] += v[vOff + j];
+            return;
+        }
         int bound = FS.loopBound(n);
         for (int i = 0; i < m; i++) {
             int ci = cOff + i * n;
@@ -166,6 +179,11 @@ final class VectorKernels implements Kernels {
 
     @Override
     public void addColumnSums(float[] a, int aOff, int m, int n, float[] out, int outOff) {
+        if (n < L) {
+            // Apart, as in addRowVector(float[]...), and in the same order: row by row.
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) out[outOff + j] += a[aOff + i * n + j];
+            return;
+        }
         int bound = FS.loopBound(n);
         for (int i = 0; i < m; i++) {
             int ai = aOff + i * n;
