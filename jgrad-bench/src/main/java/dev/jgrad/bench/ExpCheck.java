@@ -24,6 +24,7 @@ public final class ExpCheck {
         int blocks = args.length > 1 ? Integer.parseInt(args[1]) : 1 << 16;
         if (first < 0 || blocks < 0 || first + blocks > 1 << 16) throw new IllegalArgumentException("blocks out of 0..65536");
         FloatExp exp = FloatExp.get();
+        exp.warmUp(); // until then it takes the scalar loop
         System.out.printf(Locale.ROOT, "%s; %s; %s %s; blocks %d..%d of 65536%n", exp.description(),
                 Kernels.get().description(), System.getProperty("java.vm.name"), Runtime.version(), first,
                 first + blocks - 1);

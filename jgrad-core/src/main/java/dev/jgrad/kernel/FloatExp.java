@@ -19,7 +19,11 @@ public interface FloatExp {
     /** {@code a[off + i] = (float) Math.exp(a[off + i])} for i in [0, n). */
     void exp(float[] a, int off, int n);
 
-    /** Runs the pass on small inputs until the JIT has compiled it. Nothing to do for the scalar reference. */
+    /**
+     * Runs the pass on small inputs until the JIT has compiled it. The vector implementation
+     * takes the scalar loop (the same bits) until this has run, so that a JVM which calls it
+     * only a few times pays for no vector classes. Nothing to do for the scalar reference.
+     */
     default void warmUp() {
     }
 

@@ -89,8 +89,28 @@ final class VectorFloatExp implements FloatExp {
                 : "Vector API exp at " + DS.vectorBitSize() + "-bit vectors: the scalar loop";
     }
 
+    /**
+     * Until {@link #warmUp()} has run, {@link #exp} takes the scalar loop, which gives the same
+     * bits: a JVM that never warms it up (a one-row {@code jgrad predict}, a training run's
+     * evaluation) then loads no double or long vector classes and runs no vector code
+     * interpreted. Run cold, the first calls cost more than the lanes save: loading and
+     * initialising those classes added about 55 ms to a one-row prediction, and the warm-up
+     * itself (the lanes run interpreted until C2 has compiled them) takes about 0.6 s of one
+     * core, which only a JVM that goes on predicting (an {@code InferenceModel}) pays back.
+     */
+    private static volatile boolean ready;
+
     @Override
     public void exp(float[] a, int off, int n) {
+        if (ready) {
+            lanes(a, off, n);
+        } else {
+            for (int i = off, end = off + n; i < end; i++) a[i] = (float) Math.exp(a[i]);
+        }
+    }
+
+    /** {@link #exp} in lanes, whether warmed up or not. */
+    void lanes(float[] a, int off, int n) {
         int i = off, end = off + n;
         for (int bound = LANES ? off + (n - n % N) : off; i < bound; i += N) {
             FloatVector xf = FloatVector.fromArray(HS, a, i);
@@ -163,7 +183,8 @@ final class VectorFloatExp implements FloatExp {
         src[3] = Float.NaN;
         for (int i = 0; i < WARM_UP_ROUNDS; i++) {
             System.arraycopy(src, 0, a, 0, src.length);
-            exp(a, 0, a.length);
+            lanes(a, 0, a.length);
         }
+        ready = true;
     }
 }
