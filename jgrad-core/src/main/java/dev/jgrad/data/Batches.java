@@ -20,6 +20,8 @@ public final class Batches {
     private final boolean shuffle;
     private final Rng rng;
     private final int[] order;
+    /** The buffers' element type: the second pair is allocated on the first gather ahead. */
+    private final DType dtype;
     /**
      * Two buffers for features and targets: the current batch in one, the next one, when a
      * caller gathers it ahead ({@link #selectNext}), in the other. The second is allocated on
@@ -55,8 +57,6 @@ public final class Batches {
         this.tBufs[0] = Tensor.zeros(dtype, this.batchSize, data.targets().cols());
         this.dtype = dtype;
     }
-
-    private final DType dtype;
 
     public int count() {
         return (data.size() + batchSize - 1) / batchSize;
