@@ -30,7 +30,7 @@ public final class InferenceStages {
     }
 
     public static void main(String[] args) {
-        System.out.println(FloatExp.get().description());
+        System.out.println(Machine.describe() + "; " + FloatExp.get().description());
         SplittableRandom rnd = new SplittableRandom(1);
         FloatTensor z = new FloatTensor(Shape.of(128, 10)), y = new FloatTensor(Shape.of(128, 10));
         FloatTensor z1 = new FloatTensor(Shape.of(1, 10)), y1 = new FloatTensor(Shape.of(1, 10));

@@ -19,8 +19,6 @@ import dev.jgrad.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +54,7 @@ public final class OnnxComparison {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("kind", "machine");
-        machine.put("cpu", cpuName());
+        machine.put("cpu", Machine.cpuName());
         machine.put("processors", Runtime.getRuntime().availableProcessors());
         machine.put("vector_bits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
         machine.put("java", System.getProperty("java.vm.version"));
@@ -170,16 +168,5 @@ public final class OnnxComparison {
         String[] n = new String[10];
         Arrays.setAll(n, Integer::toString);
         return List.of(n);
-    }
-
-    static String cpuName() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).trim();
-            }
-        } catch (java.io.IOException e) {
-            // not Linux: say so
-        }
-        return "unknown";
     }
 }

@@ -1,6 +1,5 @@
 package dev.jgrad.bench;
 
-import dev.jgrad.kernel.Kernels;
 import dev.jgrad.kernel.Parallel;
 import dev.jgrad.kernel.TensorOps;
 import dev.jgrad.kernel.WarmUp;
@@ -53,7 +52,7 @@ public final class ProductScaling {
                 }
             }
         }
-        System.out.println(Kernels.get().description());
+        System.out.println(Machine.describe());
         for (int s = 0; s < names.length; s++) {
             double a = median(t[0][s]), b = median(t[1][s]);
             System.out.printf("%-28s 1 thread %7.1f us   2 threads %7.1f us   x%.2f%n", names[s], a, b, a / b);
